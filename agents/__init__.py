@@ -1,0 +1,1 @@
+"""Agent definitions, model providers, tools, knowledge and the demo business backend."""

@@ -1,0 +1,1 @@
+"""The service: FastAPI app factory, settings, CLI and one module per channel."""

@@ -1,0 +1,117 @@
+"""The `frontdesk` command: serve, chat, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from agents.errors import ConfigurationError, FrontdeskError
+from bots.settings import Settings, load_settings
+
+log = logging.getLogger("frontdesk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API and channel webhooks")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    chat = commands.add_parser("chat", help="talk to the agents in the terminal as a customer")
+    chat.add_argument("--phone", help="customer phone in E.164, e.g. +5215512345678")
+    chat.add_argument("--language", choices=("en", "es", "pt"), help="customer language prior")
+
+    db = commands.add_parser("db", help="database commands")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply every pending migration")
+    return parser
+
+
+def _configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    # httpx logs every request URL at INFO; keep it to warnings so tokens in URLs never show.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; a configuration problem is one line on stderr and exit status 2."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _configure_logging(settings, quiet=args.command == "chat")
+        if args.command == "db":
+            return _db_upgrade(settings)
+        if args.command == "chat":
+            return _chat(settings, phone=args.phone, language=args.language)
+        return _serve(settings, host=args.host, port=args.port)
+    except ConfigurationError as exc:
+        print(f"frontdesk: {exc}", file=sys.stderr)
+        return 2
+    except FrontdeskError as exc:
+        print(f"frontdesk: {exc}", file=sys.stderr)
+        return 1
+
+
+def _db_upgrade(settings: Settings) -> int:
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except Exception as exc:
+        raise ConfigurationError(f"cannot migrate {engine.url!r}: {exc}") from exc
+    print(f"database at {engine.url!r} is up to date")
+    return 0
+
+
+def _require_schema(settings: Settings) -> None:
+    from storage.db import make_engine
+    from storage.migrate import pending_revisions
+
+    engine = make_engine(settings.database_url)
+    try:
+        behind = pending_revisions(engine)
+    except Exception as exc:
+        raise ConfigurationError(f"cannot reach DATABASE_URL {engine.url!r}: {exc}") from exc
+    finally:
+        engine.dispose()
+    if behind:
+        raise ConfigurationError("the database is not migrated: run `frontdesk db upgrade`")
+
+
+def _serve(settings: Settings, *, host: str, port: int) -> int:
+    import uvicorn
+
+    from bots.app import create_app
+
+    _require_schema(settings)
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    return 0
+
+
+def _chat(settings: Settings, *, phone: str | None, language: str | None) -> int:
+    from bots.console import main_stdin, run_chat
+    from bots.service import build_service
+
+    _require_schema(settings)
+    # The console waits for each answer before the next line, so there is no burst to batch.
+    service = build_service(settings.model_copy(update={"debounce_seconds": 0.0}))
+    asyncio.run(
+        run_chat(service, phone=phone, language=language, stdin=main_stdin(), out=sys.stdout)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The switchboard: receive, dispatch and deliver; language, router, swarm, escalation."""

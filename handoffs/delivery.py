@@ -1,0 +1,127 @@
+"""Delivers a conversation's outbox in order, with retries and backoff; failures are kept."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from agents.errors import PermanentSendError, TransientSendError
+from handoffs.channels import ChannelSender, OutboundMessage
+from handoffs.metrics import DELIVERIES
+from storage.models import Contact, Conversation, Message, OutboxItem, utcnow
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+BOT_AUTHORS = ("agent", "system")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How often and how patiently to retry a send that may succeed later."""
+
+    max_attempts: int = 5
+    base_seconds: float = 1.0
+    max_seconds: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        backoff: float = self.base_seconds * 2 ** (attempt - 1)
+        return min(max(backoff, retry_after or 0.0), self.max_seconds)
+
+
+class Deliverer:
+    """Sends pending outbox rows through each channel's sender."""
+
+    def __init__(
+        self, store: Store, senders: Mapping[str, ChannelSender], policy: RetryPolicy
+    ) -> None:
+        self.store = store
+        self.senders = senders
+        self.policy = policy
+
+    async def deliver_pending(self, conversation_id: int, lock: asyncio.Lock) -> None:
+        """Deliver the conversation's outbox oldest first; retries wait outside the lock."""
+        while True:
+            pending = await asyncio.to_thread(self.store.pending_outbox, conversation_id)
+            if not pending:
+                return
+            item, message = pending[0]
+            wait = (item.next_attempt_at - utcnow()).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with lock:
+                await self._attempt(item, message)
+
+    async def _attempt(self, item: OutboxItem, message: Message) -> None:
+        outbox_id = item.id or 0
+        conversation, contact = await asyncio.to_thread(
+            self.store.conversation_and_contact, item.conversation_id
+        )
+        if message.author in BOT_AUTHORS and conversation.status in ("with_human", "closed"):
+            await asyncio.to_thread(
+                self.store.mark_cancelled, outbox_id, f"conversation is {conversation.status}"
+            )
+            return
+        sender = self.senders.get(item.channel)
+        if sender is None:
+            reason = f"no sender configured for channel {item.channel}"
+            log.error("outbox %s: %s", outbox_id, reason)
+            await asyncio.to_thread(self.store.mark_failed, outbox_id, reason)
+            return
+        outbound = _outbound(item, message, conversation, contact)
+        attempt = item.attempts + 1
+        try:
+            receipt = await sender.send(outbound)
+        except PermanentSendError as exc:
+            log.warning("outbox %s: permanent send failure: %s", outbox_id, exc.reason)
+            await asyncio.to_thread(self.store.mark_failed, outbox_id, exc.reason)
+            DELIVERIES.labels(item.channel, "failed").inc()
+            return
+        except Exception as exc:
+            retry_after = exc.retry_after if isinstance(exc, TransientSendError) else None
+            reason = str(exc) or type(exc).__name__
+            if attempt >= self.policy.max_attempts:
+                log.warning(
+                    "outbox %s: giving up after %s attempts: %s", outbox_id, attempt, reason
+                )
+                await asyncio.to_thread(
+                    self.store.mark_failed, outbox_id, f"{reason} (after {attempt} attempts)"
+                )
+                DELIVERIES.labels(item.channel, "failed").inc()
+                return
+            delay = self.policy.delay(attempt, retry_after)
+            log.info(
+                "outbox %s: attempt %s failed (%s); retrying in %.1fs",
+                outbox_id,
+                attempt,
+                reason,
+                delay,
+            )
+            next_at = utcnow() + timedelta(seconds=delay)
+            await asyncio.to_thread(self.store.mark_retry, outbox_id, reason, next_at)
+            DELIVERIES.labels(item.channel, "retry").inc()
+            return
+        await asyncio.to_thread(self.store.mark_sent, outbox_id, receipt.channel_message_id)
+        DELIVERIES.labels(item.channel, "sent").inc()
+
+
+def _outbound(
+    item: OutboxItem, message: Message, conversation: Conversation, contact: Contact
+) -> OutboundMessage:
+    return OutboundMessage(
+        message_id=message.id or 0,
+        conversation_id=conversation.id or 0,
+        channel=item.channel,
+        thread_key=conversation.thread_key,
+        recipient=contact.external_id,
+        text=message.text,
+        language=message.language or conversation.language or "en",
+        author=message.author,
+        agent=message.agent,
+        attempt=item.attempts + 1,
+        last_inbound_at=conversation.last_inbound_at,
+    )

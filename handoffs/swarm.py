@@ -1,0 +1,302 @@
+"""The swarm run loop: one active agent at a time, handoffs by tool call, guards in code.
+
+A turn starts with the conversation's active agent (or the router's pick), calls the model,
+runs desk tools, follows at most one `transfer_to_<desk>` per response, and ends with a reply,
+an escalation, or an abort when a person took the conversation meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.desks import AgentSpec
+from agents.errors import BadToolCallError
+from agents.models.base import (
+    AssistantText,
+    ModelProvider,
+    ModelRequest,
+    ModelResponse,
+    ToolCall,
+    ToolCallItem,
+    ToolResultItem,
+    TranscriptItem,
+    UserText,
+)
+from agents.tools import ToolContext
+from handoffs.router import ESCALATE_TOOL, Router, transfer_tool
+from storage.records import EscalationRecord, HandoffRecord, StepRecord
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pt": "Portuguese"}
+TRANSFER_PREFIX = "transfer_to_"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SwarmLimits:
+    """Per-turn guards: exceeding either escalates instead of looping."""
+
+    max_handoffs: int = 3
+    max_model_calls: int = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandoffBrief:
+    """What a receiving agent is told about why it got the conversation."""
+
+    from_agent: str | None
+    reason: str
+    language: str
+    known: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        """The brief as a paragraph for the receiving agent's system text."""
+        source = self.from_agent or "the router"
+        lines = [f"You were just handed this conversation by {source}: {self.reason}."]
+        if self.known:
+            lines.append("Already known this turn: " + "; ".join(self.known))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnInput:
+    """One turn of one conversation, as the swarm needs it."""
+
+    context: ToolContext
+    active_agent: str | None
+    history: tuple[UserText | AssistantText, ...]
+    user_text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnResult:
+    """How a turn ended and everything it did on the way."""
+
+    agent: str | None
+    reply: str | None = None
+    escalation: EscalationRecord | None = None
+    aborted: bool = False
+    steps: tuple[StepRecord, ...] = ()
+    handoffs: tuple[HandoffRecord, ...] = ()
+
+
+@dataclass(slots=True)
+class _Run:
+    turn: TurnInput
+    agent: str
+    steps: list[StepRecord] = field(default_factory=list)
+    handoffs: list[HandoffRecord] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)
+    work: list[TranscriptItem] = field(default_factory=list)
+    brief: HandoffBrief | None = None
+
+    def result(self, **outcome: object) -> TurnResult:
+        return TurnResult(
+            agent=self.agent,
+            steps=tuple(self.steps),
+            handoffs=tuple(self.handoffs),
+            **outcome,  # type: ignore[arg-type]
+        )
+
+    def escalate(self, reason: str) -> TurnResult:
+        self.steps.append(
+            StepRecord(kind="escalation", agent=self.agent, output={"reason": reason})
+        )
+        summary = f"{reason}. Last customer message: {self.turn.user_text[:500]}"
+        return self.result(escalation=EscalationRecord(reason=reason, summary=summary))
+
+
+class Swarm:
+    """Runs turns over a set of desk agents sharing one model provider."""
+
+    def __init__(
+        self,
+        agents: Mapping[str, AgentSpec],
+        provider: ModelProvider,
+        router: Router,
+        limits: SwarmLimits | None = None,
+    ) -> None:
+        self.agents = dict(agents)
+        self.provider = provider
+        self.router = router
+        self.limits = limits or SwarmLimits()
+
+    async def run(self, turn: TurnInput, still_ours: Callable[[], Awaitable[bool]]) -> TurnResult:
+        """Answer one turn; `still_ours` is asked before every model call."""
+        run = _Run(turn=turn, agent=turn.active_agent or "")
+        if run.agent not in self.agents:
+            if turn.active_agent:
+                log.warning(
+                    "conversation %s had unknown agent %r; routing again",
+                    turn.context.conversation_id,
+                    turn.active_agent,
+                )
+            decision = await self.router.route(turn.user_text, turn.context.language)
+            run.steps.append(decision.step)
+            run.agent = decision.desk
+            run.handoffs.append(
+                HandoffRecord(from_agent=None, to_agent=decision.desk, reason=decision.reason)
+            )
+        run.visited.append(run.agent)
+        model_calls = 0
+        while True:
+            if model_calls >= self.limits.max_model_calls:
+                return run.escalate(f"guard: more than {self.limits.max_model_calls} model calls")
+            if not await still_ours():
+                return run.result(aborted=True)
+            response = await self._call_model(run)
+            model_calls += 1
+            if not response.tool_calls:
+                reply = response.text.strip()
+                run.steps.append(StepRecord(kind="reply", agent=run.agent, output={"text": reply}))
+                return run.result(reply=reply)
+            outcome = await self._run_tools(run, response)
+            if outcome is not None:
+                return outcome
+
+    async def _call_model(self, run: _Run) -> ModelResponse:
+        spec = self.agents[run.agent]
+        transcript: tuple[TranscriptItem, ...] = (
+            *run.turn.history,
+            UserText(text=run.turn.user_text),
+            *run.work,
+        )
+        request = ModelRequest(
+            agent=spec.name,
+            tier=spec.tier,
+            model=spec.model,
+            system=self._system_text(spec, run),
+            transcript=transcript,
+            tools=self._tools_for(spec),
+            language=run.turn.context.language,
+        )
+        started = time.perf_counter()
+        response = await self.provider.respond(request)
+        run.steps.append(
+            StepRecord(
+                kind="model_call",
+                agent=spec.name,
+                model=response.model,
+                input={"items": len(transcript), "tools": [tool.name for tool in request.tools]},
+                output={
+                    "text": response.text,
+                    "tool_calls": [
+                        {"name": call.name, "arguments": call.arguments}
+                        for call in response.tool_calls
+                    ],
+                },
+                input_tokens=response.usage.input_tokens,
+                output_tokens=response.usage.output_tokens,
+                cache_write_tokens=response.usage.cache_write_tokens,
+                cache_read_tokens=response.usage.cache_read_tokens,
+                cost_usd=response.cost_usd,
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+        return response
+
+    def _system_text(self, spec: AgentSpec, run: _Run) -> str:
+        language = run.turn.context.language
+        name = LANGUAGE_NAMES.get(language, language)
+        parts = [spec.instructions, f"Conversation language: {language}. Reply in {name}."]
+        if run.brief is not None:
+            parts.append(run.brief.render())
+        return "\n\n".join(parts)
+
+    def _tools_for(self, spec: AgentSpec) -> tuple:  # type: ignore[type-arg]
+        handoffs = tuple(transfer_tool(desk) for desk in self.agents if desk != spec.name)
+        return (*(tool.spec() for tool in spec.tools), *handoffs, ESCALATE_TOOL)
+
+    async def _run_tools(self, run: _Run, response: ModelResponse) -> TurnResult | None:
+        """Run one response's tool calls; return a result when the turn ends here."""
+        target: tuple[str, str] | None = None
+        escalation: str | None = None
+        results: list[ToolResultItem] = []
+        for call in response.tool_calls:
+            reason = str(call.arguments.get("reason", "")).strip()
+            if call.name == ESCALATE_TOOL.name:
+                escalation = reason or "the agent asked for a person"
+                break
+            if call.name.startswith(TRANSFER_PREFIX):
+                desk = call.name.removeprefix(TRANSFER_PREFIX)
+                if target is not None:
+                    results.append(_result(call, {"ignored": "one handoff per response"}, True))
+                elif desk not in self.agents or desk == run.agent:
+                    results.append(_result(call, {"error": f"no other desk named {desk}"}, True))
+                else:
+                    target = (desk, reason or f"{run.agent} handed off")
+                    results.append(_result(call, {"transferred": desk}, False))
+                continue
+            result_item, escalate_reason = await self._run_desk_tool(run, call)
+            results.append(result_item)
+            if escalate_reason:
+                escalation = escalate_reason
+                break
+        if escalation is not None:
+            return run.escalate(escalation)
+        if target is not None:
+            return self._hand_off(run, *target)
+        run.work.extend([ToolCallItem(calls=response.tool_calls, text=response.text), *results])
+        return None
+
+    async def _run_desk_tool(self, run: _Run, call: ToolCall) -> tuple[ToolResultItem, str | None]:
+        spec = self.agents[run.agent]
+        tool = next((tool for tool in spec.tools if tool.name == call.name), None)
+        started = time.perf_counter()
+        escalate: str | None = None
+        if tool is None:
+            content, is_error = {"error": f"{spec.name} has no tool named {call.name}"}, True
+        else:
+            try:
+                result = await tool.run(call.arguments, run.turn.context)
+                content, is_error, escalate = result.content, False, result.escalate
+            except BadToolCallError as exc:
+                content, is_error = {"error": str(exc)}, True
+        run.steps.append(
+            StepRecord(
+                kind="tool_call",
+                agent=spec.name,
+                input={"name": call.name, "arguments": call.arguments},
+                output=content,
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+        if not is_error:
+            run.known.append(f"{call.name} → {json.dumps(content, ensure_ascii=False)[:300]}")
+        return _result(call, content, is_error), escalate
+
+    def _hand_off(self, run: _Run, desk: str, reason: str) -> TurnResult | None:
+        if len(run.handoffs) - _routed(run) >= self.limits.max_handoffs:
+            return run.escalate(f"guard: more than {self.limits.max_handoffs} handoffs in a turn")
+        if desk in run.visited:
+            path = " → ".join([*run.visited, desk])
+            return run.escalate(f"guard: handoff loop {path}")
+        run.handoffs.append(HandoffRecord(from_agent=run.agent, to_agent=desk, reason=reason))
+        run.steps.append(
+            StepRecord(kind="handoff", agent=run.agent, output={"to": desk, "reason": reason})
+        )
+        run.brief = HandoffBrief(
+            from_agent=run.agent,
+            reason=reason,
+            language=run.turn.context.language,
+            known=tuple(run.known),
+        )
+        run.agent = desk
+        run.visited.append(desk)
+        run.work = []
+        return None
+
+
+def _routed(run: _Run) -> int:
+    """How many of the run's handoffs were the router's pick (those are not agent handoffs)."""
+    return sum(1 for handoff in run.handoffs if handoff.from_agent is None)
+
+
+def _result(call: ToolCall, content: dict[str, Any], is_error: bool) -> ToolResultItem:
+    return ToolResultItem(call_id=call.id, name=call.name, content=content, is_error=is_error)

@@ -1,0 +1,126 @@
+"""The pipeline: receive() stores and returns; workers answer in order; the outbox delivers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+
+from handoffs.channels import ChannelSender, InboundMessage, StaffDesk
+from handoffs.delivery import Deliverer, RetryPolicy
+from handoffs.dispatcher import Dispatcher
+from handoffs.metrics import INBOUND
+from handoffs.swarm import Swarm
+from handoffs.turns import TurnRunner, TurnSettings
+from storage.models import utcnow
+from storage.records import InboundRecord, Stored
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SwitchboardConfig:
+    """How the pipeline batches, reads history and retries sends."""
+
+    debounce_seconds: float = 1.5
+    turn: TurnSettings = field(default_factory=TurnSettings)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class Switchboard:
+    """Receives messages from every channel and sees each one answered exactly once."""
+
+    def __init__(
+        self,
+        store: Store,
+        swarm: Swarm,
+        config: SwitchboardConfig | None = None,
+        *,
+        staff: StaffDesk | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config or SwitchboardConfig()
+        self.senders: dict[str, ChannelSender] = {}
+        self.turns = TurnRunner(store, swarm, staff, self.config.turn)
+        self.deliverer = Deliverer(store, self.senders, self.config.retry)
+        self.dispatcher = Dispatcher(self._work)
+
+    def add_sender(self, sender: ChannelSender) -> None:
+        """Register the sender for one channel."""
+        self.senders[sender.channel] = sender
+
+    async def receive(self, message: InboundMessage) -> Stored:
+        """Store one inbound message (idempotently) and schedule its answer; returns at once."""
+        record = InboundRecord(
+            channel=message.channel,
+            channel_message_id=message.channel_message_id,
+            sender=message.sender,
+            thread_key=message.thread_key,
+            text=clean_text(message.text),
+            received_at=message.received_at or utcnow(),
+            sender_name=message.sender_name,
+            phone=message.phone,
+            locale=message.locale,
+            timezone=message.timezone,
+            media=tuple(asdict(item) for item in message.media),
+        )
+        stored = await asyncio.to_thread(self.store.store_inbound, record)
+        INBOUND.labels(message.channel, str(stored.duplicate).lower()).inc()
+        if stored.duplicate:
+            log.info("duplicate %s message %s ignored", message.channel, message.channel_message_id)
+        else:
+            self.dispatcher.wake(stored.conversation_id)
+        return stored
+
+    def wake(self, conversation_id: int) -> None:
+        """Ask for the conversation's pending work (e.g. after staff wrote a reply)."""
+        self.dispatcher.wake(conversation_id)
+
+    async def start(self) -> int:
+        """Resume every conversation with unanswered messages or undelivered replies."""
+        conversation_ids = await asyncio.to_thread(self.store.conversations_with_work)
+        for conversation_id in conversation_ids:
+            self.dispatcher.wake(conversation_id)
+        if conversation_ids:
+            log.info("resuming %d conversations with pending work", len(conversation_ids))
+        return len(conversation_ids)
+
+    async def drain(self) -> None:
+        """Wait until every conversation's work is done (tests, the console, shutdown)."""
+        await self.dispatcher.drain()
+
+    async def close(self) -> None:
+        """Stop the workers; what they did not finish is resumed by the next `start()`."""
+        await self.dispatcher.close()
+
+    async def _work(self, conversation_id: int) -> None:
+        lock = self.dispatcher.lock(conversation_id)
+        await self.deliverer.deliver_pending(conversation_id, lock)
+        while True:
+            batch = await self._next_batch(conversation_id)
+            if not batch:
+                return
+            async with lock:
+                await self.turns.run(conversation_id, batch)
+            await self.deliverer.deliver_pending(conversation_id, lock)
+
+    async def _next_batch(self, conversation_id: int) -> list:  # type: ignore[type-arg]
+        pending = await asyncio.to_thread(self.store.pending_inbound, conversation_id)
+        window = self.config.debounce_seconds
+        if not pending or window <= 0:
+            return pending[:1]
+        # Wait out the burst window that started with the oldest pending message, then answer
+        # everything that arrived inside it as one turn.
+        closes_at = pending[0].created_at + timedelta(seconds=window)
+        wait = (closes_at - utcnow()).total_seconds()
+        if wait > 0:
+            await asyncio.sleep(wait)
+            pending = await asyncio.to_thread(self.store.pending_inbound, conversation_id)
+        return [message for message in pending if message.created_at <= closes_at]
+
+
+def clean_text(text: str) -> str:
+    """Make any text storable: no lone surrogates (bad UTF-8) and no NUL characters."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")

@@ -1,0 +1,255 @@
+"""One turn of one conversation: detect the language, run the swarm (or relay), save it all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from agents.models.base import AssistantText, UserText
+from agents.tools import ToolContext
+from handoffs.channels import EscalationNotice, StaffDesk
+from handoffs.language import detect_language, language_from_locale, language_from_phone
+from handoffs.metrics import TURN_SECONDS, TURNS
+from handoffs.phrases import phrase
+from handoffs.swarm import Swarm, TurnInput, TurnResult
+from storage.models import Contact, Conversation, Message
+from storage.records import EscalationRecord, ReplyRecord, StepRecord, TurnRecord
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+DETECT_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnSettings:
+    """Knobs for how a turn reads the conversation."""
+
+    default_language: str = "en"
+    history_messages: int = 20
+    max_input_chars: int = 4000
+
+
+class TurnRunner:
+    """Answers a batch of pending messages as one turn and writes the outcome in one go."""
+
+    def __init__(
+        self, store: Store, swarm: Swarm, staff: StaffDesk | None, settings: TurnSettings
+    ) -> None:
+        self.store = store
+        self.swarm = swarm
+        self.staff = staff
+        self.settings = settings
+
+    async def run(self, conversation_id: int, batch: Sequence[Message]) -> None:
+        """Answer `batch` (oldest first); any failure is recorded, escalated and apologised for."""
+        conversation, contact = await asyncio.to_thread(
+            self.store.conversation_and_contact, conversation_id
+        )
+        turn_id = uuid.uuid4().hex
+        started = time.perf_counter()
+        languages = self._detect(conversation, contact, batch)
+        language = languages[batch[-1].id or 0]
+        try:
+            record = await self._answer(conversation, contact, batch, turn_id, language, languages)
+        except Exception as exc:
+            log.exception("conversation %s: turn %s failed", conversation_id, turn_id)
+            record = self._failed(conversation, batch, turn_id, language, languages, exc)
+        await asyncio.to_thread(self.store.save_turn, record)
+        TURN_SECONDS.observe(time.perf_counter() - started)
+        TURNS.labels("escalated" if record.escalation else record.inbound_status).inc()
+        if record.inbound_status == "relayed" and self.staff is not None:
+            await self.staff.relayed(conversation_id, _joined(batch))
+        if record.escalation is not None:
+            await self._notify_staff(conversation, contact, record.escalation, language)
+
+    def _detect(
+        self, conversation: Conversation, contact: Contact, batch: Sequence[Message]
+    ) -> dict[int, str]:
+        prior = (
+            language_from_phone(contact.phone)
+            or language_from_locale(contact.locale)
+            or contact.language
+        )
+        current = conversation.language
+        languages: dict[int, str] = {}
+        for message in batch:
+            # The opening of a message says its language; scoring a whole paste costs time.
+            guess = detect_language(
+                message.text[:DETECT_CHARS],
+                conversation_language=current,
+                prior_language=prior,
+                default_language=self.settings.default_language,
+            )
+            current = guess.language
+            languages[message.id or 0] = current
+        return languages
+
+    async def _answer(
+        self,
+        conversation: Conversation,
+        contact: Contact,
+        batch: Sequence[Message],
+        turn_id: str,
+        language: str,
+        languages: dict[int, str],
+    ) -> TurnRecord:
+        base = partial(
+            TurnRecord,
+            conversation_id=conversation.id or 0,
+            turn_id=turn_id,
+            inbound_ids=tuple(message.id or 0 for message in batch),
+            language=language,
+            inbound_languages=languages,
+        )
+        if conversation.status != "bot":
+            return base(inbound_status="relayed", active_agent=conversation.active_agent)
+        text = self._model_text(batch)
+        if not text:
+            return base(
+                inbound_status="answered",
+                active_agent=conversation.active_agent,
+                steps=(StepRecord(kind="reply", output={"empty_input": True}),),
+                replies=(
+                    ReplyRecord(author="system", text=phrase("empty", language), language=language),
+                ),
+            )
+        history = await asyncio.to_thread(
+            self.store.history,
+            conversation.id or 0,
+            before_id=batch[0].id or 0,
+            limit=self.settings.history_messages,
+        )
+        turn = TurnInput(
+            context=ToolContext(
+                conversation_id=conversation.id or 0,
+                channel=conversation.channel,
+                contact=contact.external_id,
+                phone=contact.phone,
+                language=language,
+            ),
+            active_agent=conversation.active_agent,
+            history=_transcript(history),
+            user_text=text,
+        )
+
+        async def still_ours() -> bool:
+            return await asyncio.to_thread(self.store.status, conversation.id or 0) == "bot"
+
+        result = await self.swarm.run(turn, still_ours)
+        return self._record(base, result, language)
+
+    @staticmethod
+    def _record(
+        base: Callable[..., TurnRecord], result: TurnResult, language: str
+    ) -> TurnRecord:
+        replies: list[ReplyRecord] = []
+        if result.reply:
+            replies.append(
+                ReplyRecord(
+                    author="agent", agent=result.agent, text=result.reply, language=language
+                )
+            )
+        if result.escalation is not None:
+            replies.append(
+                ReplyRecord(author="system", text=phrase("escalated", language), language=language)
+            )
+        return base(
+            inbound_status="relayed" if result.aborted else "answered",
+            active_agent=result.agent,
+            steps=result.steps,
+            handoffs=result.handoffs,
+            replies=tuple(replies),
+            escalation=result.escalation,
+        )
+
+    def _model_text(self, batch: Sequence[Message]) -> str:
+        text = _joined(batch).strip()
+        limit = self.settings.max_input_chars
+        if len(text) > limit:
+            # Very long pastes are kept whole in storage; the model sees the start, bounded.
+            text = text[:limit] + f"\n[message truncated: {len(text) - limit} more characters]"
+        return text
+
+    @staticmethod
+    def _failed(
+        conversation: Conversation,
+        batch: Sequence[Message],
+        turn_id: str,
+        language: str,
+        languages: dict[int, str],
+        exc: Exception,
+    ) -> TurnRecord:
+        reason = f"could not answer: {type(exc).__name__}: {exc}"[:500]
+        return TurnRecord(
+            conversation_id=conversation.id or 0,
+            turn_id=turn_id,
+            inbound_ids=tuple(message.id or 0 for message in batch),
+            inbound_status="failed",
+            inbound_error=reason,
+            language=language,
+            inbound_languages=languages,
+            active_agent=conversation.active_agent,
+            steps=(StepRecord(kind="error", output={"error": reason}),),
+            replies=(
+                ReplyRecord(author="system", text=phrase("failed", language), language=language),
+            ),
+            escalation=EscalationRecord(reason=reason, summary=_joined(batch)[:500]),
+        )
+
+    async def _notify_staff(
+        self,
+        conversation: Conversation,
+        contact: Contact,
+        escalation: EscalationRecord,
+        language: str,
+    ) -> None:
+        if self.staff is None:
+            log.warning(
+                "conversation %s escalated (%s); no staff desk is configured, see the API",
+                conversation.id,
+                escalation.reason,
+            )
+            return
+        saved = await asyncio.to_thread(self.store.latest_escalation, conversation.id or 0)
+        notice = EscalationNotice(
+            escalation_id=(saved.id or 0) if saved else 0,
+            conversation_id=conversation.id or 0,
+            channel=conversation.channel,
+            contact=contact.external_id,
+            contact_name=contact.display_name,
+            language=language,
+            reason=escalation.reason,
+            summary=escalation.summary,
+        )
+        try:
+            await self.staff.escalated(notice)
+        except Exception:
+            # The escalation is stored and visible in the inbox even if the notice fails.
+            log.exception("conversation %s: could not notify staff", conversation.id)
+
+
+def _joined(batch: Sequence[Message]) -> str:
+    parts = []
+    for message in batch:
+        text = message.text
+        for media in message.media or ():
+            text = f"{text}\n{media.get('description') or '[the customer sent an attachment]'}"
+        parts.append(text.strip())
+    return "\n".join(part for part in parts if part)
+
+
+def _transcript(history: Sequence[Message]) -> tuple[UserText | AssistantText, ...]:
+    items: list[UserText | AssistantText] = []
+    for message in history:
+        if message.direction == "in":
+            if message.status in ("answered", "relayed") and message.text.strip():
+                items.append(UserText(text=message.text))
+        elif message.status not in ("cancelled",):
+            items.append(AssistantText(text=message.text, agent=message.agent))
+    return tuple(items)

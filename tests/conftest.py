@@ -1,0 +1,114 @@
+"""Shared fixtures: a clean environment, loopback-only network, a migrated database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from bots.service import Service, build_service
+from bots.settings import Settings
+from storage.db import make_engine
+from storage.migrate import upgrade
+from tests.channels import RecordingSender
+
+ENV_PREFIXES = ("FRONTDESK_", "SLACK_", "TWILIO_", "ANTHROPIC_", "OPENAI_", "DATABASE_URL")
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+POSTGRES_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the machine, and no `.env` is found."""
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIXES):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection beyond this machine fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in LOOPBACK:
+            raise AssertionError(f"test tried to reach {address!r}; only loopback is allowed")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def _postgres_database() -> Iterator[str]:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"frontdesk_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+DATABASES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: SQLite in a temp folder, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'frontdesk.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file for tests that need not run on both databases."""
+    return f"sqlite:///{tmp_path / 'frontdesk.db'}"
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Iterator[Engine]:
+    """A migrated SQLite engine."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Test settings: no debounce, fast retries, everything else default."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "debounce_seconds": 0.0,
+        "send_retry_base_seconds": 0.01,
+        "send_retry_max_seconds": 0.05,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def service(engine: Engine, sqlite_url: str) -> AsyncIterator[Service]:
+    """A wired service with the offline model and a recording `test` channel."""
+    service = build_service(make_settings(sqlite_url), engine=engine)
+    service.switchboard.add_sender(RecordingSender())
+    yield service
+    await service.switchboard.close()
+
+
+@pytest.fixture
+def sender(service: Service) -> RecordingSender:
+    """The recording sender behind the `test` channel."""
+    sender = service.switchboard.senders["test"]
+    assert isinstance(sender, RecordingSender)
+    return sender

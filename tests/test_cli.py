@@ -1,0 +1,78 @@
+"""The `frontdesk` command as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FRONTDESK = [sys.executable, "-m", "bots.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(
+    args: list[str], tmp_path: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FRONTDESK_", "SLACK_", "TWILIO_", "ANTHROPIC_", "OPENAI_"))
+    }
+    environment.update(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT), **env}
+    )
+    return subprocess.run(
+        FRONTDESK + args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_chat_serves_a_spanish_customer_from_billing_to_a_person(tmp_path: Path) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    script = "hola\nquiero saber el saldo de mi factura\nquiero hablar con una persona\n"
+    result = _run(["chat", "--phone", "+5215512345678"], tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    replies = [line for line in lines if line.startswith("[")]
+    assert len(replies) == 3, result.stdout
+    assert replies[1].startswith("[billing · es]")
+    billing_answer = result.stdout.split(replies[1], 1)[1].split(replies[2], 1)[0]
+    assert "499.00 MXN" in billing_answer and "pendiente" in billing_answer
+    assert any(line.startswith("  ↪ support → billing") for line in lines), result.stdout
+    assert replies[2].startswith("[system · es] Gracias por tu paciencia")
+    assert "  (conversation is now waiting_human)" in lines
+
+
+def test_chat_refuses_an_unmigrated_database_in_one_line(tmp_path: Path) -> None:
+    result = _run(["chat"], tmp_path, stdin="hi\n")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "frontdesk: the database is not migrated: run `frontdesk db upgrade`"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FRONTDESK_DEBOUNCE_SECONDS", "soon", "FRONTDESK_DEBOUNCE_SECONDS"),
+        ("FRONTDESK_MODEL_PROVIDER", "gpt", "FRONTDESK_MODEL_PROVIDER"),
+        ("FRONTDESK_DEFAULT_LANGUAGE", "fr", "FRONTDESK_DEFAULT_LANGUAGE"),
+    ],
+)
+def test_malformed_setting_stops_startup_with_one_line(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    result = _run(["db", "upgrade"], tmp_path, **{name: value})
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("frontdesk: invalid setting ") and message in line
+    assert "Traceback" not in result.stderr
