@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     refund_approval_limit: float = Field(50.0, ge=0, alias="FRONTDESK_REFUND_APPROVAL_LIMIT")
     api_token: SecretStr | None = Field(None, alias="FRONTDESK_API_TOKEN")
 
+    max_cost_per_conversation_usd: float | None = Field(
+        None, gt=0, alias="FRONTDESK_MAX_COST_PER_CONVERSATION_USD"
+    )
     debounce_seconds: float = Field(1.5, ge=0, le=30, alias="FRONTDESK_DEBOUNCE_SECONDS")
     history_messages: int = Field(20, ge=0, le=500, alias="FRONTDESK_HISTORY_MESSAGES")
     max_input_chars: int = Field(4000, ge=100, alias="FRONTDESK_MAX_INPUT_CHARS")

@@ -46,21 +46,20 @@ class Deliverer:
     async def deliver_pending(self, conversation_id: int, lock: asyncio.Lock) -> None:
         """Deliver the conversation's outbox oldest first; retries wait outside the lock."""
         while True:
-            pending = await asyncio.to_thread(self.store.pending_outbox, conversation_id)
-            if not pending:
-                return
-            item, message = pending[0]
-            wait = (item.next_attempt_at - utcnow()).total_seconds()
-            if wait > 0:
-                await asyncio.sleep(wait)
             async with lock:
-                await self._attempt(item, message)
+                work = await asyncio.to_thread(self.store.next_outbox, conversation_id)
+                if work is None:
+                    return
+                wait = (work[0].next_attempt_at - utcnow()).total_seconds()
+                if wait <= 0:
+                    await self._attempt(*work)
+                    continue
+            await asyncio.sleep(wait)
 
-    async def _attempt(self, item: OutboxItem, message: Message) -> None:
+    async def _attempt(
+        self, item: OutboxItem, message: Message, conversation: Conversation, contact: Contact
+    ) -> None:
         outbox_id = item.id or 0
-        conversation, contact = await asyncio.to_thread(
-            self.store.conversation_and_contact, item.conversation_id
-        )
         if message.author in BOT_AUTHORS and conversation.status in ("with_human", "closed"):
             await asyncio.to_thread(
                 self.store.mark_cancelled, outbox_id, f"conversation is {conversation.status}"

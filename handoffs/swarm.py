@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.desks import AgentSpec
-from agents.errors import BadToolCallError
+from agents.errors import BadToolCallError, ModelUnavailableError
 from agents.models.base import (
     AssistantText,
     ModelProvider,
@@ -24,6 +24,7 @@ from agents.models.base import (
     ToolCall,
     ToolCallItem,
     ToolResultItem,
+    ToolSpec,
     TranscriptItem,
     UserText,
 )
@@ -43,6 +44,7 @@ class SwarmLimits:
 
     max_handoffs: int = 3
     max_model_calls: int = 8
+    max_cost_per_conversation_usd: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +73,9 @@ class TurnInput:
     active_agent: str | None
     history: tuple[UserText | AssistantText, ...]
     user_text: str
+    spent_usd: float = 0.0
+    last_call_usd: float = 0.0
+    earlier: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +85,7 @@ class TurnResult:
     agent: str | None
     reply: str | None = None
     escalation: EscalationRecord | None = None
+    failure: str | None = None
     aborted: bool = False
     steps: tuple[StepRecord, ...] = ()
     handoffs: tuple[HandoffRecord, ...] = ()
@@ -104,12 +110,21 @@ class _Run:
             **outcome,  # type: ignore[arg-type]
         )
 
-    def escalate(self, reason: str) -> TurnResult:
+    def escalate(self, reason: str, *, failure: str | None = None) -> TurnResult:
         self.steps.append(
             StepRecord(kind="escalation", agent=self.agent, output={"reason": reason})
         )
         summary = f"{reason}. Last customer message: {self.turn.user_text[:500]}"
-        return self.result(escalation=EscalationRecord(reason=reason, summary=summary))
+        return self.result(
+            escalation=EscalationRecord(reason=reason, summary=summary), failure=failure
+        )
+
+    def spent(self) -> float:
+        return self.turn.spent_usd + sum(step.cost_usd for step in self.steps)
+
+    def last_call_cost(self) -> float:
+        calls = (s.cost_usd for s in reversed(self.steps) if s.kind in ("model_call", "route"))
+        return next((cost for cost in calls if cost > 0), self.turn.last_call_usd)
 
 
 class Swarm:
@@ -126,10 +141,22 @@ class Swarm:
         self.provider = provider
         self.router = router
         self.limits = limits or SwarmLimits()
+        # Tool schemas are fixed per agent; building them per call dominated the engine's cost.
+        self._tools = {name: self._tools_for(spec) for name, spec in self.agents.items()}
 
     async def run(self, turn: TurnInput, still_ours: Callable[[], Awaitable[bool]]) -> TurnResult:
         """Answer one turn; `still_ours` is asked before every model call."""
         run = _Run(turn=turn, agent=turn.active_agent or "")
+        try:
+            return await self._run(run, still_ours)
+        except ModelUnavailableError as exc:
+            # No model answered: keep what the turn spent, hand the customer to a person.
+            log.warning("conversation %s: %s", turn.context.conversation_id, exc)
+            run.steps.append(StepRecord(kind="error", agent=run.agent, output={"error": str(exc)}))
+            return run.escalate("model unavailable", failure=f"model unavailable: {exc}"[:500])
+
+    async def _run(self, run: _Run, still_ours: Callable[[], Awaitable[bool]]) -> TurnResult:
+        turn = run.turn
         if run.agent not in self.agents:
             if turn.active_agent:
                 log.warning(
@@ -150,6 +177,8 @@ class Swarm:
                 return run.escalate(f"guard: more than {self.limits.max_model_calls} model calls")
             if not await still_ours():
                 return run.result(aborted=True)
+            if self._over_budget(run):
+                return run.escalate("budget: conversation cost limit reached")
             response = await self._call_model(run)
             model_calls += 1
             if not response.tool_calls:
@@ -173,7 +202,7 @@ class Swarm:
             model=spec.model,
             system=self._system_text(spec, run),
             transcript=transcript,
-            tools=self._tools_for(spec),
+            tools=self._tools[spec.name],
             language=run.turn.context.language,
         )
         started = time.perf_counter()
@@ -201,15 +230,22 @@ class Swarm:
         )
         return response
 
+    def _over_budget(self, run: _Run) -> bool:
+        """Whether one more call, costing what the last one did, would pass the budget."""
+        budget = self.limits.max_cost_per_conversation_usd
+        return budget is not None and run.spent() + run.last_call_cost() > budget
+
     def _system_text(self, spec: AgentSpec, run: _Run) -> str:
         language = run.turn.context.language
         name = LANGUAGE_NAMES.get(language, language)
         parts = [spec.instructions, f"Conversation language: {language}. Reply in {name}."]
+        if run.turn.earlier:
+            parts.append(f"Earlier in this conversation: {run.turn.earlier}")
         if run.brief is not None:
             parts.append(run.brief.render())
         return "\n\n".join(parts)
 
-    def _tools_for(self, spec: AgentSpec) -> tuple:  # type: ignore[type-arg]
+    def _tools_for(self, spec: AgentSpec) -> tuple[ToolSpec, ...]:
         handoffs = tuple(transfer_tool(desk) for desk in self.agents if desk != spec.name)
         return (*(tool.spec() for tool in spec.tools), *handoffs, ESCALATE_TOOL)
 

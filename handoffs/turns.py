@@ -125,6 +125,15 @@ class TurnRunner:
             before_id=batch[0].id or 0,
             limit=self.settings.history_messages,
         )
+        budgeted = self.swarm.limits.max_cost_per_conversation_usd is not None
+        last_call_usd = (
+            await asyncio.to_thread(self.store.last_call_cost, conversation.id or 0)
+            if budgeted
+            else 0.0
+        )
+        earlier = None
+        if len(history) >= self.settings.history_messages > 0:
+            earlier = await self._earlier(conversation.id or 0, history[0].id or 0)
         turn = TurnInput(
             context=ToolContext(
                 conversation_id=conversation.id or 0,
@@ -134,8 +143,11 @@ class TurnRunner:
                 language=language,
             ),
             active_agent=conversation.active_agent,
-            history=_transcript(history),
+            history=_transcript(history, self.settings.max_input_chars),
             user_text=text,
+            spent_usd=conversation.cost_usd,
+            last_call_usd=last_call_usd,
+            earlier=earlier,
         )
 
         async def still_ours() -> bool:
@@ -144,23 +156,47 @@ class TurnRunner:
         result = await self.swarm.run(turn, still_ours)
         return self._record(base, result, language)
 
+    async def _earlier(self, conversation_id: int, window_start: int) -> str | None:
+        """A bounded note on what fell out of the history window, so long threads keep their
+        thread: the opening request and the latest handoffs."""
+        first, hidden, handoffs = await asyncio.to_thread(
+            self.store.earlier_facts, conversation_id, before_id=window_start
+        )
+        if not hidden:
+            return None
+        parts = [f"{hidden} earlier messages are not shown."]
+        if first is not None:
+            parts.append(f"The customer opened with: {first.text[:300]!r}.")
+        if handoffs:
+            moves = "; ".join(
+                f"{h.from_agent or 'router'} → {h.to_agent} ({h.reason[:80]})" for h in handoffs
+            )
+            parts.append(f"Latest handoffs: {moves}.")
+        return " ".join(parts)
+
     @staticmethod
     def _record(
         base: Callable[..., TurnRecord], result: TurnResult, language: str
     ) -> TurnRecord:
         replies: list[ReplyRecord] = []
-        if result.reply:
+        if result.failure is not None:
+            replies.append(
+                ReplyRecord(author="system", text=phrase("failed", language), language=language)
+            )
+        elif result.reply:
             replies.append(
                 ReplyRecord(
                     author="agent", agent=result.agent, text=result.reply, language=language
                 )
             )
-        if result.escalation is not None:
+        if result.escalation is not None and result.failure is None:
             replies.append(
                 ReplyRecord(author="system", text=phrase("escalated", language), language=language)
             )
+        status = "failed" if result.failure else "relayed" if result.aborted else "answered"
         return base(
-            inbound_status="relayed" if result.aborted else "answered",
+            inbound_status=status,
+            inbound_error=result.failure,
             active_agent=result.agent,
             steps=result.steps,
             handoffs=result.handoffs,
@@ -244,12 +280,16 @@ def _joined(batch: Sequence[Message]) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _transcript(history: Sequence[Message]) -> tuple[UserText | AssistantText, ...]:
+def _transcript(
+    history: Sequence[Message], max_chars: int
+) -> tuple[UserText | AssistantText, ...]:
+    """Earlier messages as the model sees them, each cut to `max_chars` to bound the prompt."""
     items: list[UserText | AssistantText] = []
     for message in history:
+        text = message.text[:max_chars]
         if message.direction == "in":
-            if message.status in ("answered", "relayed") and message.text.strip():
-                items.append(UserText(text=message.text))
-        elif message.status not in ("cancelled",):
-            items.append(AssistantText(text=message.text, agent=message.agent))
+            if message.status in ("answered", "relayed", "failed") and text.strip():
+                items.append(UserText(text=text))
+        elif message.status != "cancelled":
+            items.append(AssistantText(text=text, agent=message.agent))
     return tuple(items)

@@ -20,7 +20,7 @@ def utcnow() -> datetime:
 
 
 def _json_column() -> Any:
-    return Field(default=None, sa_column=Column(JSON, nullable=True))
+    return Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 def _text_column(nullable: bool = True) -> Any:

@@ -28,6 +28,7 @@ from storage.models import (
 from storage.records import InboundRecord, Stored, TurnRecord
 
 OPEN_STATUSES = ("bot", "waiting_human", "with_human")
+INSERT_ATTEMPTS = 5
 
 
 class Store:
@@ -51,17 +52,16 @@ class Store:
 
     def store_inbound(self, record: InboundRecord) -> Stored:
         """Store a customer's message once; a second delivery returns the first copy."""
-        existing = self._find_message(record.channel, record.channel_message_id)
-        if existing is not None:
-            return Stored(existing.id or 0, existing.conversation_id, duplicate=True)
-        try:
-            return self._insert_inbound(record)
-        except IntegrityError:
-            # A concurrent delivery of the same message (or the same new thread) won the race.
-            existing = self._find_message(record.channel, record.channel_message_id)
-            if existing is not None:
-                return Stored(existing.id or 0, existing.conversation_id, duplicate=True)
-            return self._insert_inbound(record)
+        for _ in range(INSERT_ATTEMPTS):
+            try:
+                return self._insert_inbound(record)
+            except IntegrityError:
+                # Either this message is stored already (a redelivery), or a concurrent delivery
+                # won the race for its contact or new conversation; the next round sees its row.
+                existing = self._find_message(record.channel, record.channel_message_id)
+                if existing is not None:
+                    return Stored(existing.id or 0, existing.conversation_id, duplicate=True)
+        raise RuntimeError(f"could not store {record.channel} message {record.channel_message_id}")
 
     def _find_message(self, channel: str, channel_message_id: str) -> Message | None:
         with self.session() as session:
@@ -115,15 +115,20 @@ class Store:
         ).first()
         if contact is None:
             contact = Contact(channel=record.channel, external_id=record.sender)
-        for name in ("phone", "locale", "timezone"):
-            value = getattr(record, name)
+            session.add(contact)
+        changed = contact.id is None
+        for name, value in (
+            ("phone", record.phone),
+            ("locale", record.locale),
+            ("timezone", record.timezone),
+            ("display_name", record.sender_name),
+        ):
             if value and getattr(contact, name) != value:
                 setattr(contact, name, value)
-        if record.sender_name and contact.display_name != record.sender_name:
-            contact.display_name = record.sender_name
-        contact.updated_at = utcnow()
-        session.add(contact)
-        session.flush()
+                changed = True
+        if changed:
+            contact.updated_at = utcnow()
+            session.flush()
         return contact
 
     def pending_inbound(self, conversation_id: int) -> list[Message]:
@@ -191,6 +196,46 @@ class Store:
                 .limit(limit)
             ).all()
         return list(reversed(rows))
+
+    def last_call_cost(self, conversation_id: int) -> float:
+        """What the conversation's most recent model call cost (0 if none)."""
+        with self.session() as session:
+            cost = session.exec(
+                select(RunStep.cost_usd)
+                .where(
+                    RunStep.conversation_id == conversation_id,
+                    col(RunStep.kind).in_(("model_call", "route")),
+                    col(RunStep.cost_usd) > 0,
+                )
+                .order_by(col(RunStep.id).desc())
+                .limit(1)
+            ).first()
+        return float(cost or 0.0)
+
+    def earlier_facts(
+        self, conversation_id: int, *, before_id: int
+    ) -> tuple[Message | None, int, list[HandoffEvent]]:
+        """For a long conversation: its first customer message, how many messages came before
+        `before_id`, and its last three handoffs."""
+        with self.session() as session:
+            first = session.exec(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.direction == "in")
+                .order_by(col(Message.id))
+                .limit(1)
+            ).first()
+            count = session.exec(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.conversation_id == conversation_id, col(Message.id) < before_id)
+            ).one()
+            handoffs = session.exec(
+                select(HandoffEvent)
+                .where(HandoffEvent.conversation_id == conversation_id)
+                .order_by(col(HandoffEvent.id).desc())
+                .limit(3)
+            ).all()
+        return first, int(count), list(reversed(handoffs))
 
     # -- turn results ------------------------------------------------------------------
 
@@ -299,19 +344,24 @@ class Store:
 
     # -- outbox ------------------------------------------------------------------------
 
-    def pending_outbox(self, conversation_id: int) -> list[tuple[OutboxItem, Message]]:
-        """Replies not yet delivered, in the order they were written."""
+    def next_outbox(
+        self, conversation_id: int
+    ) -> tuple[OutboxItem, Message, Conversation, Contact] | None:
+        """The conversation's oldest undelivered reply, with what addressing it needs."""
         with self.session() as session:
-            rows = session.exec(
-                select(OutboxItem, Message)
+            row = session.exec(
+                select(OutboxItem, Message, Conversation, Contact)
                 .join(Message, col(Message.id) == OutboxItem.message_id)
+                .join(Conversation, col(Conversation.id) == OutboxItem.conversation_id)
+                .join(Contact, col(Contact.id) == Conversation.contact_id)
                 .where(
                     OutboxItem.conversation_id == conversation_id,
                     OutboxItem.status == "pending",
                 )
                 .order_by(col(OutboxItem.id))
-            ).all()
-            return [(item, message) for item, message in rows]
+                .limit(1)
+            ).first()
+        return None if row is None else (row[0], row[1], row[2], row[3])
 
     def mark_sent(self, outbox_id: int, channel_message_id: str | None) -> None:
         """A reply reached the channel."""

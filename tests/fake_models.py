@@ -8,6 +8,7 @@ every request body the real SDKs sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections import deque
@@ -36,6 +37,7 @@ class Reply:
     text: str = ""
     calls: tuple[tuple[str, dict[str, Any] | str], ...] = ()
     thinking: str | None = None
+    commentary: str = ""  # OpenAI Responses only: a progress message before the answer
     usage: FakeUsage = field(default_factory=FakeUsage)
 
 
@@ -79,7 +81,7 @@ class Recorded:
 
 
 _ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error",
-                     429: "rate_limit_error", 529: "overloaded_error"}
+                     429: "rate_limit_error", 529: "overloaded_error"}  # fmt: skip
 
 
 class FakeModelServer:
@@ -124,35 +126,50 @@ class FakeModelServer:
         answer = queue.popleft() if queue else Failure(status=400)
         if isinstance(answer, Slow):
             # Wakes early when the server closes, so shutdown never waits on it.
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), answer.seconds)
-            except TimeoutError:
-                pass
         return body, answer
 
     async def _anthropic(self, request: web.Request) -> web.Response:
         body, answer = await self._next(request, "anthropic")
         if not isinstance(answer, Reply):
-            return _error(answer, {"type": "error", "error": {
-                "type": _ANTHROPIC_ERRORS.get(_status(answer), "api_error"),
-                "message": "scripted failure"}})
+            return _error(
+                answer,
+                {
+                    "type": "error",
+                    "error": {
+                        "type": _ANTHROPIC_ERRORS.get(_status(answer), "api_error"),
+                        "message": "scripted failure",
+                    },
+                },
+            )
         content: list[dict[str, Any]] = []
         if answer.thinking is not None:
             content.append({"type": "thinking", "thinking": answer.thinking, "signature": "sig"})
         if answer.text:
             content.append({"type": "text", "text": answer.text})
         for name, arguments in answer.calls:
-            content.append({"type": "tool_use", "id": f"toolu_{next(_ids)}", "name": name,
-                            "input": arguments})
+            content.append(
+                {"type": "tool_use", "id": f"toolu_{next(_ids)}", "name": name, "input": arguments}
+            )
         u = answer.usage
-        return web.json_response({
-            "id": f"msg_{next(_ids)}", "type": "message", "role": "assistant",
-            "model": body["model"], "content": content, "stop_sequence": None,
-            "stop_reason": "tool_use" if answer.calls else "end_turn",
-            "usage": {"input_tokens": u.input, "output_tokens": u.output,
-                      "cache_creation_input_tokens": u.cache_write,
-                      "cache_read_input_tokens": u.cache_read},
-        })
+        return web.json_response(
+            {
+                "id": f"msg_{next(_ids)}",
+                "type": "message",
+                "role": "assistant",
+                "model": body["model"],
+                "content": content,
+                "stop_sequence": None,
+                "stop_reason": "tool_use" if answer.calls else "end_turn",
+                "usage": {
+                    "input_tokens": u.input,
+                    "output_tokens": u.output,
+                    "cache_creation_input_tokens": u.cache_write,
+                    "cache_read_input_tokens": u.cache_read,
+                },
+            }
+        )
 
     async def _responses(self, request: web.Request) -> web.Response:
         body, answer = await self._next(request, "openai")
@@ -161,49 +178,99 @@ class FakeModelServer:
         output: list[dict[str, Any]] = []
         if answer.thinking is not None:
             output.append({"type": "reasoning", "id": f"rs_{next(_ids)}", "summary": []})
+        if answer.commentary:
+            output.append(_message(answer.commentary, "commentary"))
         if answer.text:
-            output.append({"type": "message", "id": f"msg_{next(_ids)}", "role": "assistant",
-                           "status": "completed", "content": [
-                               {"type": "output_text", "text": answer.text, "annotations": []}]})
+            output.append(_message(answer.text, "final_answer" if answer.commentary else None))
         for name, arguments in answer.calls:
-            output.append({"type": "function_call", "id": f"fc_{next(_ids)}",
-                           "call_id": f"call_{next(_ids)}", "name": name,
-                           "arguments": _raw(arguments), "status": "completed"})
+            output.append(
+                {
+                    "type": "function_call",
+                    "id": f"fc_{next(_ids)}",
+                    "call_id": f"call_{next(_ids)}",
+                    "name": name,
+                    "arguments": _raw(arguments),
+                    "status": "completed",
+                }
+            )
         u = answer.usage
-        return web.json_response({
-            "id": f"resp_{next(_ids)}", "object": "response", "created_at": 1764000000,
-            "status": "completed", "model": body["model"], "output": output,
-            "parallel_tool_calls": True, "tool_choice": body.get("tool_choice", "auto"),
-            "tools": body.get("tools", []),
-            "usage": {"input_tokens": u.input + u.cache_read + u.cache_write,
-                      "input_tokens_details": {"cached_tokens": u.cache_read,
-                                               "cache_write_tokens": u.cache_write},
-                      "output_tokens": u.output, "output_tokens_details": {"reasoning_tokens": 0},
-                      "total_tokens": u.input + u.cache_read + u.cache_write + u.output},
-        })
+        return web.json_response(
+            {
+                "id": f"resp_{next(_ids)}",
+                "object": "response",
+                "created_at": 1764000000,
+                "status": "completed",
+                "model": body["model"],
+                "output": output,
+                "parallel_tool_calls": True,
+                "tool_choice": body.get("tool_choice", "auto"),
+                "tools": body.get("tools", []),
+                "usage": {
+                    "input_tokens": u.input + u.cache_read + u.cache_write,
+                    "input_tokens_details": {
+                        "cached_tokens": u.cache_read,
+                        "cache_write_tokens": u.cache_write,
+                    },
+                    "output_tokens": u.output,
+                    "output_tokens_details": {"reasoning_tokens": 0},
+                    "total_tokens": u.input + u.cache_read + u.cache_write + u.output,
+                },
+            }
+        )
 
     async def _chat(self, request: web.Request) -> web.Response:
         body, answer = await self._next(request, "openai")
         if not isinstance(answer, Reply):
             return _openai_error(answer)
-        calls = [{"id": f"call_{next(_ids)}", "type": "function",
-                  "function": {"name": name, "arguments": _raw(arguments)}}
-                 for name, arguments in answer.calls]
+        calls = [
+            {
+                "id": f"call_{next(_ids)}",
+                "type": "function",
+                "function": {"name": name, "arguments": _raw(arguments)},
+            }
+            for name, arguments in answer.calls
+        ]
         message: dict[str, Any] = {"role": "assistant", "content": answer.text or None}
         if calls:
             message["tool_calls"] = calls
         u = answer.usage
         prompt = u.input + u.cache_read + u.cache_write
-        return web.json_response({
-            "id": f"chatcmpl-{next(_ids)}", "object": "chat.completion", "created": 1764000000,
-            "model": body["model"],
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if calls else "stop"}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": u.output,
-                      "total_tokens": prompt + u.output,
-                      "prompt_tokens_details": {"cached_tokens": u.cache_read,
-                                                "cache_write_tokens": u.cache_write}},
-        })
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{next(_ids)}",
+                "object": "chat.completion",
+                "created": 1764000000,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": "tool_calls" if calls else "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": u.output,
+                    "total_tokens": prompt + u.output,
+                    "prompt_tokens_details": {
+                        "cached_tokens": u.cache_read,
+                        "cache_write_tokens": u.cache_write,
+                    },
+                },
+            }
+        )
+
+
+def _message(words: str, phase: str | None) -> dict[str, Any]:
+    content = [{"type": "output_text", "text": words, "annotations": []}]
+    return {
+        "type": "message",
+        "id": f"msg_{next(_ids)}",
+        "role": "assistant",
+        "status": "completed",
+        "content": content,
+        "phase": phase,
+    }
 
 
 def _raw(arguments: dict[str, Any] | str) -> str:
@@ -224,5 +291,7 @@ def _error(answer: Failure | Slow, payload: dict[str, Any]) -> web.Response:
 
 def _openai_error(answer: Failure | Slow) -> web.Response:
     kind = "rate_limit_exceeded" if _status(answer) == 429 else "server_error"
-    return _error(answer, {"error": {"message": "scripted failure", "type": kind,
-                                     "param": None, "code": kind}})
+    return _error(
+        answer,
+        {"error": {"message": "scripted failure", "type": kind, "param": None, "code": kind}},
+    )
