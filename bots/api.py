@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from datetime import datetime
 from typing import Annotated, Literal
@@ -98,7 +97,7 @@ def api_router(store: Store, token: str | None) -> APIRouter:
         contact: Annotated[str | None, Query(max_length=255)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> ConversationList:
-        rows = await asyncio.to_thread(
+        rows = await store.run(
             store.list_conversations, channel=channel, contact=contact, limit=limit
         )
         return ConversationList.model_validate(
@@ -108,12 +107,10 @@ def api_router(store: Store, token: str | None) -> APIRouter:
     @router.get("/conversations/{conversation_id}")
     async def get_conversation(conversation_id: int) -> ConversationDetail:
         try:
-            conversation, contact = await asyncio.to_thread(
-                store.conversation_and_contact, conversation_id
-            )
+            conversation, contact = await store.run(store.conversation_and_contact, conversation_id)
         except LookupError as exc:
             raise HTTPException(404, f"no conversation {conversation_id}") from exc
-        messages = await asyncio.to_thread(store.messages, conversation_id)
+        messages = await store.run(store.messages, conversation_id)
         return ConversationDetail.model_validate(
             {**_public(conversation, contact), "messages": [_message(m) for m in messages]}
         )

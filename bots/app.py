@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,7 +43,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     @app.get("/readyz")
     async def readyz() -> Response:
         try:
-            await asyncio.to_thread(service.store.ping)
+            await service.store.run(service.store.ping)
         except Exception as exc:
             log.warning("readyz: database unreachable: %s", type(exc).__name__)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)

@@ -61,7 +61,7 @@ class ConsoleChat:
         self.conversation_id = stored.conversation_id
         await self.service.switchboard.drain()
         store = self.service.store
-        handoffs = await asyncio.to_thread(store.handoffs, stored.conversation_id)
+        handoffs = await store.run(store.handoffs, stored.conversation_id)
         for handoff in handoffs[self._handoffs_seen :]:
             source = handoff.from_agent or "router"
             out.write(f"  ↪ {source} → {handoff.to_agent}: {handoff.reason}\n")
@@ -70,7 +70,7 @@ class ConsoleChat:
             reply = self.sender.replies.get_nowait()
             who = reply.agent or reply.author
             out.write(f"[{who} · {reply.language}] {reply.text}\n")
-        conversation = await asyncio.to_thread(store.conversation, stored.conversation_id)
+        conversation = await store.run(store.conversation, stored.conversation_id)
         if conversation is not None and conversation.status != "bot":
             out.write(f"  (conversation is now {conversation.status})\n")
         out.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ from agents.errors import PermanentSendError, TransientSendError
 from handoffs.channels import ChannelSender, OutboundMessage
 from handoffs.metrics import DELIVERIES
 from storage.models import Contact, Conversation, Message, OutboxItem, utcnow
-from storage.store import Store
+from storage.store import OutboxWork, Store
 
 log = logging.getLogger(__name__)
 
@@ -43,43 +43,59 @@ class Deliverer:
         self.senders = senders
         self.policy = policy
 
-    async def deliver_pending(self, conversation_id: int, lock: asyncio.Lock) -> None:
-        """Deliver the conversation's outbox oldest first; retries wait outside the lock."""
+    async def deliver(
+        self, conversation_id: int, lock: asyncio.Lock, outbox_ids: Sequence[int] | None = None
+    ) -> None:
+        """Deliver the given replies in order, or, without ids, everything the conversation has
+        pending (after a restart); retries wait outside the lock."""
+        queue = None if outbox_ids is None else list(outbox_ids)
         while True:
             async with lock:
-                work = await asyncio.to_thread(self.store.next_outbox, conversation_id)
+                work = await self._next(conversation_id, queue)
                 if work is None:
                     return
-                wait = (work[0].next_attempt_at - utcnow()).total_seconds()
+                wait = (work.item.next_attempt_at - utcnow()).total_seconds()
                 if wait <= 0:
-                    await self._attempt(*work)
+                    if await self._attempt(*work) and queue:
+                        queue.pop(0)
                     continue
             await asyncio.sleep(wait)
 
+    async def _next(self, conversation_id: int, queue: list[int] | None) -> OutboxWork | None:
+        if queue is None:
+            return await self.store.run(self.store.next_outbox, conversation_id)
+        while queue:
+            work = await self.store.run(self.store.outbox_work, queue[0])
+            if work is not None:
+                return work
+            queue.pop(0)  # settled meanwhile
+        return None
+
     async def _attempt(
         self, item: OutboxItem, message: Message, conversation: Conversation, contact: Contact
-    ) -> None:
+    ) -> bool:
+        """Try one send; True when the row is settled (sent, failed or cancelled)."""
         outbox_id = item.id or 0
         if message.author in BOT_AUTHORS and conversation.status in ("with_human", "closed"):
-            await asyncio.to_thread(
+            await self.store.run(
                 self.store.mark_cancelled, outbox_id, f"conversation is {conversation.status}"
             )
-            return
+            return True
         sender = self.senders.get(item.channel)
         if sender is None:
             reason = f"no sender configured for channel {item.channel}"
             log.error("outbox %s: %s", outbox_id, reason)
-            await asyncio.to_thread(self.store.mark_failed, outbox_id, reason)
-            return
+            await self.store.run(self.store.mark_failed, outbox_id, reason)
+            return True
         outbound = _outbound(item, message, conversation, contact)
         attempt = item.attempts + 1
         try:
             receipt = await sender.send(outbound)
         except PermanentSendError as exc:
             log.warning("outbox %s: permanent send failure: %s", outbox_id, exc.reason)
-            await asyncio.to_thread(self.store.mark_failed, outbox_id, exc.reason)
+            await self.store.run(self.store.mark_failed, outbox_id, exc.reason)
             DELIVERIES.labels(item.channel, "failed").inc()
-            return
+            return True
         except Exception as exc:
             retry_after = exc.retry_after if isinstance(exc, TransientSendError) else None
             reason = str(exc) or type(exc).__name__
@@ -87,11 +103,11 @@ class Deliverer:
                 log.warning(
                     "outbox %s: giving up after %s attempts: %s", outbox_id, attempt, reason
                 )
-                await asyncio.to_thread(
+                await self.store.run(
                     self.store.mark_failed, outbox_id, f"{reason} (after {attempt} attempts)"
                 )
                 DELIVERIES.labels(item.channel, "failed").inc()
-                return
+                return True
             delay = self.policy.delay(attempt, retry_after)
             log.info(
                 "outbox %s: attempt %s failed (%s); retrying in %.1fs",
@@ -101,11 +117,12 @@ class Deliverer:
                 delay,
             )
             next_at = utcnow() + timedelta(seconds=delay)
-            await asyncio.to_thread(self.store.mark_retry, outbox_id, reason, next_at)
+            await self.store.run(self.store.mark_retry, outbox_id, reason, next_at)
             DELIVERIES.labels(item.channel, "retry").inc()
-            return
-        await asyncio.to_thread(self.store.mark_sent, outbox_id, receipt.channel_message_id)
+            return False
+        await self.store.run(self.store.mark_sent, outbox_id, receipt.channel_message_id)
         DELIVERIES.labels(item.channel, "sent").inc()
+        return True
 
 
 def _outbound(

@@ -46,6 +46,8 @@ class Switchboard:
         self.turns = TurnRunner(store, swarm, staff, self.config.turn)
         self.deliverer = Deliverer(store, self.senders, self.config.retry)
         self.dispatcher = Dispatcher(self._work)
+        # Conversations whose outbox may hold replies no turn of this process queued.
+        self._recovering: set[int] = set()
 
     def add_sender(self, sender: ChannelSender) -> None:
         """Register the sender for one channel."""
@@ -66,7 +68,7 @@ class Switchboard:
             timezone=message.timezone,
             media=tuple(asdict(item) for item in message.media),
         )
-        stored = await asyncio.to_thread(self.store.store_inbound, record)
+        stored = await self.store.run(self.store.store_inbound, record)
         INBOUND.labels(message.channel, str(stored.duplicate).lower()).inc()
         if stored.duplicate:
             log.info("duplicate %s message %s ignored", message.channel, message.channel_message_id)
@@ -74,15 +76,18 @@ class Switchboard:
             self.dispatcher.wake(stored.conversation_id)
         return stored
 
-    def wake(self, conversation_id: int) -> None:
-        """Ask for the conversation's pending work (e.g. after staff wrote a reply)."""
+    def wake(self, conversation_id: int, *, outbox: bool = False) -> None:
+        """Ask for the conversation's pending work; `outbox` when replies were queued outside a
+        turn (e.g. staff wrote one)."""
+        if outbox:
+            self._recovering.add(conversation_id)
         self.dispatcher.wake(conversation_id)
 
     async def start(self) -> int:
         """Resume every conversation with unanswered messages or undelivered replies."""
-        conversation_ids = await asyncio.to_thread(self.store.conversations_with_work)
+        conversation_ids = await self.store.run(self.store.conversations_with_work)
         for conversation_id in conversation_ids:
-            self.dispatcher.wake(conversation_id)
+            self.wake(conversation_id, outbox=True)
         if conversation_ids:
             log.info("resuming %d conversations with pending work", len(conversation_ids))
         return len(conversation_ids)
@@ -97,28 +102,30 @@ class Switchboard:
 
     async def _work(self, conversation_id: int) -> None:
         lock = self.dispatcher.lock(conversation_id)
-        await self.deliverer.deliver_pending(conversation_id, lock)
+        if conversation_id in self._recovering:
+            self._recovering.discard(conversation_id)
+            await self.deliverer.deliver(conversation_id, lock)
         while True:
-            batch = await self._next_batch(conversation_id)
-            if not batch:
-                return
+            await self._wait_for_burst(conversation_id)
             async with lock:
-                await self.turns.run(conversation_id, batch)
-            await self.deliverer.deliver_pending(conversation_id, lock)
+                outcome = await self.turns.run(conversation_id, self.config.debounce_seconds)
+            if outcome is None:
+                return
+            await self.deliverer.deliver(conversation_id, lock, outcome.outbox_ids)
+            # Messages that arrive from here on wake the dispatcher, which runs this again.
+            if not outcome.more_pending:
+                return
 
-    async def _next_batch(self, conversation_id: int) -> list:  # type: ignore[type-arg]
-        pending = await asyncio.to_thread(self.store.pending_inbound, conversation_id)
+    async def _wait_for_burst(self, conversation_id: int) -> None:
+        """Let the burst that began with the oldest unanswered message finish arriving."""
         window = self.config.debounce_seconds
-        if not pending or window <= 0:
-            return pending[:1]
-        # Wait out the burst window that started with the oldest pending message, then answer
-        # everything that arrived inside it as one turn.
-        closes_at = pending[0].created_at + timedelta(seconds=window)
-        wait = (closes_at - utcnow()).total_seconds()
-        if wait > 0:
-            await asyncio.sleep(wait)
-            pending = await asyncio.to_thread(self.store.pending_inbound, conversation_id)
-        return [message for message in pending if message.created_at <= closes_at]
+        if window <= 0:
+            return
+        oldest = await self.store.run(self.store.oldest_pending_at, conversation_id)
+        if oldest is not None:
+            wait = (oldest + timedelta(seconds=window) - utcnow()).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait)
 
 
 def clean_text(text: str) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from agents.models.base import AssistantText, UserText
@@ -35,6 +35,14 @@ class TurnSettings:
     max_input_chars: int = 4000
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnOutcome:
+    """What a turn left to do: replies to deliver, and whether more messages wait."""
+
+    outbox_ids: list[int]
+    more_pending: bool
+
+
 class TurnRunner:
     """Answers a batch of pending messages as one turn and writes the outcome in one go."""
 
@@ -46,27 +54,40 @@ class TurnRunner:
         self.staff = staff
         self.settings = settings
 
-    async def run(self, conversation_id: int, batch: Sequence[Message]) -> None:
-        """Answer `batch` (oldest first); any failure is recorded, escalated and apologised for."""
-        conversation, contact = await asyncio.to_thread(
-            self.store.conversation_and_contact, conversation_id
+    async def run(self, conversation_id: int, window_seconds: float) -> TurnOutcome | None:
+        """Answer the oldest unanswered message, with those that came within `window_seconds`
+        of it, as one turn; None when nothing is waiting.
+
+        Any failure is recorded, escalated and apologised for; the batch is never left pending.
+        """
+        conversation, contact, pending, history = await self.store.run(
+            self.store.turn_context, conversation_id, history_limit=self.settings.history_messages
         )
+        if not pending:
+            return None
+        batch = pending[:1]
+        if window_seconds > 0:
+            closes_at = pending[0].created_at + timedelta(seconds=window_seconds)
+            batch = [message for message in pending if message.created_at <= closes_at]
         turn_id = uuid.uuid4().hex
         started = time.perf_counter()
         languages = self._detect(conversation, contact, batch)
         language = languages[batch[-1].id or 0]
         try:
-            record = await self._answer(conversation, contact, batch, turn_id, language, languages)
+            record = await self._answer(
+                conversation, contact, history, batch, turn_id, language, languages
+            )
         except Exception as exc:
             log.exception("conversation %s: turn %s failed", conversation_id, turn_id)
             record = self._failed(conversation, batch, turn_id, language, languages, exc)
-        await asyncio.to_thread(self.store.save_turn, record)
+        outbox_ids = await self.store.run(self.store.save_turn, record)
         TURN_SECONDS.observe(time.perf_counter() - started)
         TURNS.labels("escalated" if record.escalation else record.inbound_status).inc()
         if record.inbound_status == "relayed" and self.staff is not None:
             await self.staff.relayed(conversation_id, _joined(batch))
         if record.escalation is not None:
             await self._notify_staff(conversation, contact, record.escalation, language)
+        return TurnOutcome(outbox_ids=outbox_ids, more_pending=len(pending) > len(batch))
 
     def _detect(
         self, conversation: Conversation, contact: Contact, batch: Sequence[Message]
@@ -94,6 +115,7 @@ class TurnRunner:
         self,
         conversation: Conversation,
         contact: Contact,
+        history: Sequence[Message],
         batch: Sequence[Message],
         turn_id: str,
         language: str,
@@ -119,15 +141,9 @@ class TurnRunner:
                     ReplyRecord(author="system", text=phrase("empty", language), language=language),
                 ),
             )
-        history = await asyncio.to_thread(
-            self.store.history,
-            conversation.id or 0,
-            before_id=batch[0].id or 0,
-            limit=self.settings.history_messages,
-        )
         budgeted = self.swarm.limits.max_cost_per_conversation_usd is not None
         last_call_usd = (
-            await asyncio.to_thread(self.store.last_call_cost, conversation.id or 0)
+            await self.store.run(self.store.last_call_cost, conversation.id or 0)
             if budgeted
             else 0.0
         )
@@ -150,8 +166,16 @@ class TurnRunner:
             earlier=earlier,
         )
 
+        checks = 0
+
         async def still_ours() -> bool:
-            return await asyncio.to_thread(self.store.status, conversation.id or 0) == "bot"
+            # The conversation was read under its lock just now; later calls in the turn ask the
+            # database again, since a person may take over while the model thinks.
+            nonlocal checks
+            checks += 1
+            if checks == 1:
+                return True
+            return await self.store.run(self.store.status, conversation.id or 0) == "bot"
 
         result = await self.swarm.run(turn, still_ours)
         return self._record(base, result, language)
@@ -159,7 +183,7 @@ class TurnRunner:
     async def _earlier(self, conversation_id: int, window_start: int) -> str | None:
         """A bounded note on what fell out of the history window, so long threads keep their
         thread: the opening request and the latest handoffs."""
-        first, hidden, handoffs = await asyncio.to_thread(
+        first, hidden, handoffs = await self.store.run(
             self.store.earlier_facts, conversation_id, before_id=window_start
         )
         if not hidden:
@@ -175,9 +199,7 @@ class TurnRunner:
         return " ".join(parts)
 
     @staticmethod
-    def _record(
-        base: Callable[..., TurnRecord], result: TurnResult, language: str
-    ) -> TurnRecord:
+    def _record(base: Callable[..., TurnRecord], result: TurnResult, language: str) -> TurnRecord:
         replies: list[ReplyRecord] = []
         if result.failure is not None:
             replies.append(
@@ -252,7 +274,7 @@ class TurnRunner:
                 escalation.reason,
             )
             return
-        saved = await asyncio.to_thread(self.store.latest_escalation, conversation.id or 0)
+        saved = await self.store.run(self.store.latest_escalation, conversation.id or 0)
         notice = EscalationNotice(
             escalation_id=(saved.id or 0) if saved else 0,
             conversation_id=conversation.id or 0,
@@ -280,9 +302,7 @@ def _joined(batch: Sequence[Message]) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _transcript(
-    history: Sequence[Message], max_chars: int
-) -> tuple[UserText | AssistantText, ...]:
+def _transcript(history: Sequence[Message], max_chars: int) -> tuple[UserText | AssistantText, ...]:
     """Earlier messages as the model sees them, each cut to `max_chars` to bound the prompt."""
     items: list[UserText | AssistantText] = []
     for message in history:

@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from agents.models.base import ModelRequest, ModelResponse  # noqa: E402
-from agents.models.offline import OfflineProvider  # noqa: E402
-from bots.service import build_service  # noqa: E402
-from bots.settings import Settings  # noqa: E402
-from handoffs.channels import InboundMessage  # noqa: E402
-from infra.bench.engine import NullSender  # noqa: E402
-from storage.db import make_engine  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import utcnow  # noqa: E402
+from agents.models.base import ModelRequest, ModelResponse
+from agents.models.offline import OfflineProvider
+from bots.service import build_service
+from bots.settings import Settings
+from handoffs.channels import InboundMessage
+from infra.bench.engine import NullSender
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import utcnow
 
 LINES = [
     "hola, mi internet está lento",

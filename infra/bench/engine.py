@@ -15,7 +15,10 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -27,6 +30,8 @@ from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import utcnow
+
+_CREATED: list[tuple[str, str]] = []
 
 CUSTOMER_LINES = [
     "hola",
@@ -111,17 +116,38 @@ async def _throughput(url: str, messages: int, conversations: int) -> tuple[floa
     return messages / elapsed, sender.sent
 
 
-def _fresh_database(url: str | None, folder: Path, name: str) -> str:
-    url = url or f"sqlite:///{folder / name}"
+def _fresh_database(server: str | None, folder: Path, name: str) -> str:
+    """A new migrated database: a SQLite file, or a database of its own on `server`."""
+    url = f"sqlite:///{folder / name}"
+    if server:
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        database = f"frontdesk_bench_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        admin.dispose()
+        _CREATED.append((server, database))
+        url = make_url(server).set(database=database).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     return url
 
 
+def _drop_created() -> None:
+    for server, database in _CREATED:
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="an empty, migratable database (default: SQLite)")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server URL; the bench creates and drops databases of its own "
+        "(default: SQLite files in a temporary folder)",
+    )
     parser.add_argument("--latency-messages", type=int, default=500)
     parser.add_argument("--throughput-messages", type=int, default=1000)
     parser.add_argument("--conversations", type=int, default=100)
@@ -133,6 +159,7 @@ def main() -> None:
         overheads = overheads[20:]  # the first turn of each conversation warms caches
         url = _fresh_database(args.database_url, Path(folder), "throughput.db")
         rate, sent = asyncio.run(_throughput(url, args.throughput_messages, args.conversations))
+    _drop_created()
 
     overheads.sort()
     p99 = overheads[min(len(overheads) - 1, int(len(overheads) * 0.99))]

@@ -1,0 +1,142 @@
+"""Statements built once for the per-message hot path.
+
+Building a SQLAlchemy statement costs about as much as running it on SQLite, and these run
+several times per message, so they are built at import with bound parameters (`p_*`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlmodel import col
+
+from storage.models import Contact, Conversation, Message, OutboxItem
+
+CONTACT_BY_IDENTITY = select(
+    col(Contact.id),
+    col(Contact.phone),
+    col(Contact.locale),
+    col(Contact.timezone),
+    col(Contact.display_name),
+).where(
+    col(Contact.channel) == bindparam("p_channel"),
+    col(Contact.external_id) == bindparam("p_sender"),
+)
+
+INSERT_CONTACT = insert(Contact).returning(col(Contact.id))
+
+OPEN_CONVERSATION = select(col(Conversation.id)).where(
+    col(Conversation.channel) == bindparam("p_channel"),
+    col(Conversation.open_key) == bindparam("p_thread"),
+)
+
+INSERT_CONVERSATION = insert(Conversation).returning(col(Conversation.id))
+
+TOUCH_CONVERSATION = (
+    update(Conversation)
+    .where(col(Conversation.id) == bindparam("p_id"))
+    .values(last_inbound_at=bindparam("p_at"), updated_at=bindparam("p_now"))
+)
+
+INSERT_MESSAGE = insert(Message).returning(col(Message.id))
+
+MESSAGE_BY_CHANNEL_ID = select(col(Message.id), col(Message.conversation_id)).where(
+    col(Message.channel) == bindparam("p_channel"),
+    col(Message.channel_message_id) == bindparam("p_channel_message_id"),
+)
+
+CONVERSATION_STATUS = select(col(Conversation.status)).where(
+    col(Conversation.id) == bindparam("p_id")
+)
+
+CONVERSATION_CHANNEL = select(col(Conversation.channel)).where(
+    col(Conversation.id) == bindparam("p_id")
+)
+
+CONVERSATION_WITH_CONTACT = (
+    select(Conversation, Contact)
+    .join(Contact, col(Contact.id) == col(Conversation.contact_id))
+    .where(col(Conversation.id) == bindparam("p_id"))
+)
+
+PENDING_INBOUND = (
+    select(Message)
+    .where(
+        col(Message.conversation_id) == bindparam("p_id"),
+        col(Message.direction) == "in",
+        col(Message.status) == "pending",
+    )
+    .order_by(col(Message.id))
+)
+
+SETTLED_BEFORE = (
+    select(Message)
+    .where(
+        col(Message.conversation_id) == bindparam("p_id"),
+        col(Message.id) < bindparam("p_before"),
+        (col(Message.direction) == "out") | (col(Message.status) != "pending"),
+    )
+    .order_by(col(Message.id).desc())
+    .limit(bindparam("p_limit"))
+)
+
+OLDEST_PENDING_AT = select(func.min(col(Message.created_at))).where(
+    col(Message.conversation_id) == bindparam("p_id"),
+    col(Message.direction) == "in",
+    col(Message.status) == "pending",
+)
+
+_OUTBOX_WORK = (
+    select(OutboxItem, Message, Conversation, Contact)
+    .join(Message, col(Message.id) == col(OutboxItem.message_id))
+    .join(Conversation, col(Conversation.id) == col(OutboxItem.conversation_id))
+    .join(Contact, col(Contact.id) == col(Conversation.contact_id))
+    .where(col(OutboxItem.status) == "pending")
+    .order_by(col(OutboxItem.id))
+    .limit(1)
+)
+NEXT_OUTBOX = _OUTBOX_WORK.where(col(OutboxItem.conversation_id) == bindparam("p_id"))
+OUTBOX_BY_ID = _OUTBOX_WORK.where(col(OutboxItem.id) == bindparam("p_id"))
+
+SETTLE_INBOUND = (
+    update(Message)
+    .where(col(Message.id) == bindparam("p_id"))
+    .values(
+        status=bindparam("p_status"),
+        error=bindparam("p_error"),
+        turn_id=bindparam("p_turn"),
+        language=bindparam("p_language"),
+        updated_at=bindparam("p_now"),
+    )
+)
+
+INSERT_OUTBOX = insert(OutboxItem).returning(col(OutboxItem.id))
+
+FINISH_OUTBOX = (
+    update(OutboxItem)
+    .where(col(OutboxItem.id) == bindparam("p_id"))
+    .values(
+        status=bindparam("p_status"),
+        attempts=col(OutboxItem.attempts) + 1,
+        last_error=bindparam("p_error"),
+        sent_at=bindparam("p_sent_at"),
+    )
+    .returning(col(OutboxItem.message_id))
+)
+
+# A delivery callback may land before the sender's own "sent": never move a status back.
+MESSAGE_SENT = (
+    update(Message)
+    .where(col(Message.id) == bindparam("p_id"))
+    .values(
+        status=case((col(Message.status) == "queued", "sent"), else_=col(Message.status)),
+        error=None,
+        channel_message_id=func.coalesce(bindparam("p_cmid"), col(Message.channel_message_id)),
+        updated_at=bindparam("p_now"),
+    )
+)
+
+MESSAGE_UNSENT = (
+    update(Message)
+    .where(col(Message.id) == bindparam("p_id"))
+    .values(status=bindparam("p_status"), error=bindparam("p_error"), updated_at=bindparam("p_now"))
+)
