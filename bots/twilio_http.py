@@ -8,6 +8,7 @@ URL the SDK builds, for tests and proxies.
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -44,9 +45,7 @@ class TwilioHttp(AsyncHttpClient):  # type: ignore[misc]
     def _client(self) -> aiohttp.ClientSession:
         # Opened on first use, inside the running event loop, as aiohttp requires.
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.timeout)
-            )
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         return self._session
 
     async def request(
@@ -67,8 +66,7 @@ class TwilioHttp(AsyncHttpClient):  # type: ignore[misc]
             url,
             params=_pairs(params) or None,
             data=urlencode(_pairs(data)) if data else None,
-            headers=headers,
-            auth=aiohttp.BasicAuth(*auth) if auth else None,
+            headers={**(headers or {}), **_basic_auth(auth)},
             timeout=aiohttp.ClientTimeout(total=timeout or self.timeout),
             allow_redirects=allow_redirects,
         ) as response:
@@ -80,10 +78,10 @@ class TwilioHttp(AsyncHttpClient):  # type: ignore[misc]
         """Fetch a media URL with the account's credentials; returns (content, content type).
 
         Twilio answers media URLs with a redirect to short-lived storage; aiohttp drops the
-        credentials when the redirect leaves the host.
+        Authorization header when the redirect leaves the host.
         """
         async with self._client().get(
-            rewrite_url(url, self.api_url), auth=aiohttp.BasicAuth(*auth)
+            rewrite_url(url, self.api_url), headers=_basic_auth(auth)
         ) as response:
             response.raise_for_status()
             return await response.read(), response.headers.get("Content-Type")
@@ -95,10 +93,18 @@ class TwilioHttp(AsyncHttpClient):  # type: ignore[misc]
             self._session = None
 
 
+def _basic_auth(auth: tuple[str, str] | None) -> dict[str, str]:
+    # Built by hand: aiohttp.BasicAuth is deprecated and its replacement is recent.
+    if not auth:
+        return {}
+    token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
 def _pairs(values: dict[str, object] | None) -> list[tuple[str, str]]:
     """Form or query pairs; list values (MediaUrl) become repeated keys, as Twilio expects."""
     pairs: list[tuple[str, str]] = []
     for key, value in (values or {}).items():
-        items: list[Any] = value if isinstance(value, list | tuple) else [value]
+        items: list[Any] | tuple[Any, ...] = value if isinstance(value, list | tuple) else [value]
         pairs.extend((key, str(item)) for item in items if item is not None)
     return pairs

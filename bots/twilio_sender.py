@@ -10,6 +10,7 @@ is permanent. 63016 (outside the 24-hour window) switches to the template, if on
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -19,7 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from agents.errors import PermanentSendError, SendError, TransientSendError
+from twilio.base.exceptions import TwilioException
+
+from agents.errors import ConfigurationError, PermanentSendError, SendError, TransientSendError
 from bots.twilio_http import TwilioHttp
 from handoffs.channels import OutboundMessage, SendReceipt
 from storage.models import utcnow
@@ -31,6 +34,7 @@ WINDOW = timedelta(hours=24)
 # by the time they arrive.
 WINDOW_MARGIN = timedelta(minutes=1)
 MAX_CHARS = 1600
+MAX_RESUMABLE = 10_000
 TEMPLATE_TEXT_CHARS = 900
 OUTSIDE_WINDOW = "63016"
 # Written on a reply whose free-form send Twilio refused with 63016; its next send is a template.
@@ -64,6 +68,29 @@ class Template:
         if len(flat) > TEMPLATE_TEXT_CHARS:
             flat = flat[: TEMPLATE_TEXT_CHARS - 1].rstrip() + "…"
         return json.dumps({k: v.replace("{text}", flat) for k, v in self.variables.items()})
+
+
+def load_template(content_sid: str | None, variables: str) -> Template | None:
+    """The template from its settings: one Content SID, or JSON by language (with "default")."""
+    if not content_sid:
+        return None
+    try:
+        sids = json.loads(content_sid) if content_sid.lstrip().startswith("{") else {}
+        values = json.loads(variables)
+    except ValueError as exc:
+        raise ConfigurationError(f"TWILIO_TEMPLATE_*: not valid JSON: {exc}") from exc
+    sids = sids or {"default": content_sid.strip()}
+    if not _str_map(sids) or not _str_map(values):
+        raise ConfigurationError(
+            'TWILIO_TEMPLATE_CONTENT_SID / TWILIO_TEMPLATE_VARIABLES: expected {"name": "text"}'
+        )
+    return Template(sids=sids, variables=values)
+
+
+def _str_map(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,28 +132,34 @@ class WhatsAppSender:
         to = self.addresses(message.recipient)
         silence = self._silence(message.last_inbound_at)
         if silence is not None:
-            return await self._send_template(message, to, f"last customer message {silence}")
+            return await self._send_template(message, to, silence)
         if message.attempt > 1 and await self.template_pending(message.message_id):
-            return await self._send_template(message, to, "Twilio answered 63016")
+            return await self._send_template(message, to, "Twilio error 63016")
         try:
             return await self._send_parts(message, to)
         except _OutsideWindow:
             self._accepted.pop(message.message_id, None)
-            return await self._send_template(message, to, "Twilio answered 63016")
+            return await self._send_template(message, to, "Twilio error 63016")
+        except PermanentSendError:
+            self._accepted.pop(message.message_id, None)
+            raise
 
     def _silence(self, last_inbound_at: datetime | None) -> str | None:
         if last_inbound_at is None:
-            return "never"
+            return "the customer never wrote"
         elapsed = self.clock() - last_inbound_at
         if elapsed < WINDOW - WINDOW_MARGIN:
             return None
-        return f"{elapsed.total_seconds() / 3600:.0f} h ago"
+        return f"the customer last wrote {elapsed.total_seconds() / 3600:.0f} h ago"
 
     async def _send_parts(self, message: OutboundMessage, to: str) -> SendReceipt:
         parts = [Part(body=chunk) for chunk in split_message(message.text)]
         parts += [Part(media_url=url) for url in message.media_urls]
         if not parts:
             raise PermanentSendError("empty reply: nothing to send")
+        if len(self._accepted) > MAX_RESUMABLE:
+            # Replies whose retries ran out leave their entry behind; forget the oldest.
+            self._accepted.pop(next(iter(self._accepted)))
         accepted = self._accepted.setdefault(message.message_id, [])
         for number, part in enumerate(parts, start=1):
             if number <= len(accepted):
@@ -140,9 +173,7 @@ class WhatsAppSender:
         self._accepted.pop(message.message_id, None)
         return SendReceipt(channel_message_id=accepted[0])
 
-    async def _send_template(
-        self, message: OutboundMessage, to: str, why: str
-    ) -> SendReceipt:
+    async def _send_template(self, message: OutboundMessage, to: str, why: str) -> SendReceipt:
         sid = self.template.sid(message.language) if self.template else None
         if self.template is None or sid is None:
             raise PermanentSendError(window_reason(why), code=OUTSIDE_WINDOW)
@@ -171,8 +202,6 @@ class WhatsAppSender:
         return f"{self.public_url}/whatsapp/status?{urlencode(query)}"
 
     async def _create(self, to: str, callback: str | None, **fields: Any) -> str:
-        from twilio.base.exceptions import TwilioException
-
         if callback:
             fields["status_callback"] = callback
         try:
@@ -229,7 +258,7 @@ def split_message(text: str, limit: int = MAX_CHARS) -> list[str]:
 def _sentences(text: str) -> list[str]:
     """`text` cut after each sentence end or line break; each piece keeps its trailing space."""
     cuts = [0, *(match.end() for match in _SENTENCE_END.finditer(text)), len(text)]
-    return [text[start:end] for start, end in zip(cuts, cuts[1:], strict=False) if end > start]
+    return [text[start:end] for start, end in itertools.pairwise(cuts) if end > start]
 
 
 def _hard_split(sentence: str, limit: int) -> list[str]:

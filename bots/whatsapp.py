@@ -1,16 +1,222 @@
-"""WhatsApp channel through Twilio (placeholder until the WhatsApp adapter lands)."""
+"""WhatsApp through Twilio: POST /whatsapp/inbound, POST /whatsapp/status, and the sender.
+
+Every request must carry a valid X-Twilio-Signature over the URL Twilio called
+(`FRONTDESK_PUBLIC_URL` + path + query when set, so it holds behind a TLS-terminating proxy)
+and every form field, blank ones included. Anything else gets 403 and changes nothing.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from twilio.request_validator import (
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from twilio.rest import Client
 
+from bots.phones import PREFIX, WhatsAppAddress
 from bots.service import Service
+from bots.settings import Settings
+from bots.twilio_http import TwilioHttp
+from bots.twilio_sender import TEMPLATE_PENDING, Template, WhatsAppSender, load_template
+from bots.whatsapp_inbound import parse_inbound
+from bots.whatsapp_status import Outcome, apply_status, parse_status
+from storage.models import Message
 
 log = logging.getLogger(__name__)
+
+EMPTY_TWIML = "<Response/>"
+REQUIRED = {
+    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "TWILIO_WHATSAPP_FROM": "twilio_whatsapp_from",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WhatsAppConfig:
+    """What the WhatsApp channel needs from the settings."""
+
+    account_sid: str
+    auth_token: str
+    sender: str
+    api_url: str | None
+    public_url: str | None
+    timeout: float
+    template: Template | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WhatsAppConfig:
+        """Read the Twilio settings (all three required ones must be set)."""
+        token = settings.twilio_auth_token
+        sender = (settings.twilio_whatsapp_from or "").strip()
+        return cls(
+            account_sid=settings.twilio_account_sid or "",
+            auth_token=token.get_secret_value() if token else "",
+            sender=sender if sender.startswith(PREFIX) else PREFIX + sender,
+            api_url=settings.twilio_api_url,
+            public_url=settings.public_url,
+            timeout=settings.twilio_timeout_seconds,
+            template=load_template(
+                settings.twilio_template_content_sid, settings.twilio_template_variables
+            ),
+        )
 
 
 def mount_whatsapp(app: FastAPI, service: Service) -> None:
     """Add POST /whatsapp/inbound and /whatsapp/status when Twilio is configured."""
-    log.info("WhatsApp: not available in this build")
+    missing = [name for name, field in REQUIRED.items() if not getattr(service.settings, field)]
+    if missing:
+        log.info("WhatsApp: disabled (%s not set)", ", ".join(missing))
+        return
+    channel = WhatsAppChannel(service, WhatsAppConfig.from_settings(service.settings))
+    service.switchboard.add_sender(channel.sender)
+    service.closers.append(channel.close)
+    app.state.whatsapp = channel
+    app.add_api_route("/whatsapp/inbound", channel.inbound, methods=["POST"])
+    app.add_api_route("/whatsapp/status", channel.status, methods=["POST"])
+    if not channel.config.public_url:
+        log.warning(
+            "WhatsApp: FRONTDESK_PUBLIC_URL is not set; signatures are checked against the "
+            "URL as received and delivery status callbacks are off"
+        )
+    log.info("WhatsApp: enabled for %s", channel.config.sender)
+
+
+class WhatsAppChannel:
+    """The Twilio webhooks and the reply sender, sharing one HTTP session."""
+
+    def __init__(self, service: Service, config: WhatsAppConfig) -> None:
+        self.service = service
+        self.config = config
+        self.validator = RequestValidator(config.auth_token)
+        self.http = TwilioHttp(timeout=config.timeout, api_url=config.api_url)
+        client = Client(config.account_sid, config.auth_token, http_client=self.http)
+        self.addresses = ReplyAddresses()
+        self.sender = WhatsAppSender(
+            client,
+            sender=config.sender,
+            public_url=config.public_url,
+            template=config.template,
+            addresses=self.addresses.reply_to,
+            template_pending=self._template_pending,
+        )
+
+    async def inbound(self, request: Request) -> Response:
+        """Twilio's incoming-message webhook: verify, store, answer empty TwiML at once."""
+        form = await self._verified_form(request)
+        if form is None:
+            return PlainTextResponse("invalid Twilio signature", status_code=403)
+        try:
+            message, address = parse_inbound(form)
+        except ValueError as exc:
+            log.warning("WhatsApp inbound rejected: %s", exc)
+            return PlainTextResponse(f"bad request: {exc}", status_code=400)
+        if form.get("To") and form["To"] != self.config.sender:
+            log.warning(
+                "WhatsApp: message to %s; replies come from %s", form["To"], self.config.sender
+            )
+        self.addresses.remember(address)
+        await self.service.switchboard.receive(message)
+        return Response(EMPTY_TWIML, media_type="application/xml")
+
+    async def status(self, request: Request) -> Response:
+        """Twilio's status callback: record the reply's delivery status."""
+        form = await self._verified_form(request)
+        if form is None:
+            return PlainTextResponse("invalid Twilio signature", status_code=403)
+        try:
+            update = parse_status(form, request.query_params)
+        except ValueError as exc:
+            log.warning("WhatsApp status callback rejected: %s", exc)
+            return PlainTextResponse(f"bad request: {exc}", status_code=400)
+        outcome, conversation_id = await asyncio.to_thread(
+            apply_status,
+            self.service.store,
+            update,
+            template_configured=self.config.template is not None,
+        )
+        if outcome is Outcome.REQUEUED and conversation_id is not None:
+            self.service.switchboard.wake(conversation_id, outbox=True)
+        return Response(status_code=204)
+
+    async def download(self, url: str) -> tuple[bytes, str | None]:
+        """Fetch an inbound media URL with the account's credentials."""
+        return await self.http.download(url, (self.config.account_sid, self.config.auth_token))
+
+    async def close(self) -> None:
+        """Release the HTTP session."""
+        await self.http.close()
+
+    async def _verified_form(self, request: Request) -> dict[str, str] | None:
+        # The body is parsed by hand: blank fields (Body="" on media-only messages) are signed
+        # too, and form parsers may drop them.
+        body = (await request.body()).decode("utf-8", "replace")
+        pairs = parse_qsl(body, keep_blank_values=True)
+        signature = request.headers.get("X-Twilio-Signature", "")
+        algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+        url = self._called_url(request)
+        if not signature or not self.validator.validate(url, _Form(pairs), signature, algorithm):
+            log.warning("WhatsApp: rejected %s with a missing or invalid signature", url)
+            return None
+        return dict(pairs)
+
+    def _called_url(self, request: Request) -> str:
+        if not self.config.public_url:
+            return str(request.url)
+        query = request.url.query
+        base = self.config.public_url.rstrip("/") + request.url.path
+        return f"{base}?{query}" if query else base
+
+    async def _template_pending(self, message_id: int) -> bool:
+        def read() -> bool:
+            with self.service.store.session() as session:
+                message = session.get(Message, message_id)
+                return message is not None and message.error == TEMPLATE_PENDING
+
+        return await asyncio.to_thread(read)
+
+
+class ReplyAddresses:
+    """The last raw `From` of each identity, to reply exactly where WhatsApp wrote from.
+
+    Kept in memory until contacts store it (a proposed column); after a restart replies go to
+    the canonical identity, which Twilio normally delivers to as well.
+    """
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._raw: OrderedDict[str, str] = OrderedDict()
+
+    def remember(self, address: WhatsAppAddress) -> None:
+        """Note where `address.identity` last wrote from."""
+        self._raw.pop(address.identity, None)
+        if address.raw != address.identity:
+            self._raw[address.identity] = address.raw
+            if len(self._raw) > self.size:
+                self._raw.popitem(last=False)
+
+    def reply_to(self, identity: str) -> str:
+        """The address to send to for `identity`."""
+        return self._raw.get(identity, identity)
+
+
+class _Form(dict[str, str]):
+    """Form fields for RequestValidator, repeated keys included (it calls `getall`)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self._all: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in pairs:
+            self._all[key].append(value)
+
+    def getall(self, key: str) -> list[str]:
+        return self._all[key]

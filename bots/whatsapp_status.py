@@ -1,0 +1,172 @@
+"""Twilio status callbacks → a reply's delivery status, never moving it backwards.
+
+Rules (callbacks arrive late, twice, and out of order):
+- Progress (queued < sent < delivered < read) only moves forward, and comes from a reply's last
+  part: a long reply is delivered or read when its end is.
+- failed / undelivered from any part is terminal; the first failure's error code is kept.
+- A callback from an earlier send of the same reply (a retry after a timeout, or the free-form
+  send a template replaced) is ignored: the callback URL names the send's first SID, which must
+  match the reply's `channel_message_id` once that is known.
+- 63016 (outside the 24-hour window) is treated as when Twilio answers it at once: with a
+  template configured, the reply is queued again and the sender sends the template; without
+  one, it is failed with the same reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlmodel import select
+
+from bots.twilio_sender import OUTSIDE_WINDOW, TEMPLATE_PENDING, window_reason
+from storage.models import Message, OutboxItem, utcnow
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+PROGRESS = {"accepted": 0, "scheduled": 0, "queued": 0, "sending": 0, "sent": 1,
+            "delivered": 2, "read": 3}  # fmt: skip
+FAILURES = frozenset({"failed", "undelivered"})
+# Codes staff see most; the rest are shown by number (twilio.com/docs/api/errors).
+_ERRORS = {
+    "63016": "outside the 24-hour window",
+    "63003": "the recipient is not reachable on WhatsApp",
+    "63024": "invalid recipient",
+    "30003": "unreachable destination",
+    "30005": "unknown destination",
+    "30008": "unknown error",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusUpdate:
+    """One status callback, with what its (signed) URL says about the reply it belongs to."""
+
+    sid: str
+    status: str
+    error_code: str | None = None
+    message_id: int | None = None
+    part: int = 1
+    parts: int = 1
+    first: str | None = None
+    template: bool = False
+
+    @property
+    def send_id(self) -> str:
+        """The first SID of the send this callback belongs to."""
+        return self.first or self.sid
+
+
+class Outcome(Enum):
+    """What a callback did to its reply."""
+
+    IGNORED = "ignored"
+    UPDATED = "updated"
+    REQUEUED = "requeued"
+
+
+def parse_status(form: Mapping[str, str], query: Mapping[str, str]) -> StatusUpdate:
+    """Read a callback's form and query; raises ValueError when it names no message."""
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    if not sid or not status:
+        raise ValueError("MessageSid and MessageStatus are required")
+    return StatusUpdate(
+        sid=sid,
+        status=status,
+        error_code=form.get("ErrorCode") or None,
+        message_id=int(query["message"]) if query.get("message", "").isdigit() else None,
+        part=int(query.get("part", "1") or 1),
+        parts=int(query.get("parts", "1") or 1),
+        first=query.get("first") or None,
+        template=query.get("template") == "1",
+    )
+
+
+def apply_status(
+    store: Store, update: StatusUpdate, *, template_configured: bool
+) -> tuple[Outcome, int | None]:
+    """Apply one callback; returns what happened and the reply's conversation id.
+
+    Meant to become `Store.apply_delivery_status`; it reads and writes in one transaction.
+    """
+    with store.session() as session:
+        query = select(Message).where(Message.direction == "out", Message.channel == "whatsapp")
+        if update.message_id is not None:
+            query = query.where(Message.id == update.message_id)
+        else:
+            query = query.where(Message.channel_message_id == update.sid)
+        message = session.exec(query.with_for_update()).first()
+        if message is None:
+            log.info("status %s for unknown message %s", update.status, update.sid)
+            return Outcome.IGNORED, None
+        outcome = _decide(message, update, template_configured)
+        if outcome is Outcome.REQUEUED:
+            item = session.exec(
+                select(OutboxItem).where(OutboxItem.message_id == message.id)
+            ).first()
+            if item is not None:
+                item.status = "pending"
+                item.next_attempt_at = utcnow()
+                item.last_error = TEMPLATE_PENDING
+                session.add(item)
+            message.status = "queued"
+            message.error = TEMPLATE_PENDING
+            message.channel_message_id = None
+        if outcome is not Outcome.IGNORED:
+            message.updated_at = utcnow()
+            session.add(message)
+            session.commit()
+        log.info(
+            "message %s: %s %s (part %s/%s) → %s, now %s",
+            message.id,
+            update.sid,
+            update.status,
+            update.part,
+            update.parts,
+            outcome.value,
+            message.status,
+        )
+        return outcome, message.conversation_id
+
+
+def _decide(message: Message, update: StatusUpdate, template_configured: bool) -> Outcome:
+    """Change `message` per the module's rules; says whether it changed (and how)."""
+    if message.status == "cancelled":
+        return Outcome.IGNORED
+    if message.channel_message_id and message.channel_message_id != update.send_id:
+        return Outcome.IGNORED
+    if update.status in FAILURES:
+        if update.error_code == OUTSIDE_WINDOW and not update.template:
+            if message.error == TEMPLATE_PENDING:
+                return Outcome.IGNORED
+            if template_configured:
+                return Outcome.REQUEUED
+            message.status = "failed"
+            message.error = window_reason("Twilio error 63016")
+            return Outcome.UPDATED
+        if message.status in FAILURES:
+            return Outcome.IGNORED
+        message.status = update.status
+        message.error = _error_text(update)
+        return Outcome.UPDATED
+    rank = PROGRESS.get(update.status)
+    if rank is None or message.status in FAILURES or update.part < update.parts:
+        return Outcome.IGNORED
+    if rank <= PROGRESS.get(message.status, 0):
+        return Outcome.IGNORED
+    message.status = "queued" if rank == 0 else update.status
+    return Outcome.UPDATED
+
+
+def _error_text(update: StatusUpdate) -> str:
+    code = update.error_code or "unknown"
+    text = f"Twilio error {code}"
+    if code in _ERRORS:
+        text += f": {_ERRORS[code]}"
+    if update.parts > 1:
+        text += f" (part {update.part} of {update.parts})"
+    return text
