@@ -118,8 +118,8 @@ class DemoBackend:
         return tuple(self._plans.values())
 
     async def find_customer_by_phone(self, phone: str) -> Customer | None:
-        wanted = phone.removeprefix("whatsapp:").replace(" ", "")
-        return next((c for c in self._customers.values() if c.phone == wanted), None)
+        wanted = _comparable(phone)
+        return next((c for c in self._customers.values() if _comparable(c.phone) == wanted), None)
 
     async def get_customer(self, customer_id: str) -> Customer | None:
         return self._customers.get(customer_id.strip().upper())
@@ -225,3 +225,14 @@ def _demo_invoices(today: date) -> tuple[Invoice, ...]:
                 status=status, due_date=due)
         for id_, cid, month, amount, cur, status, due in rows
     )  # fmt: skip
+
+
+def _comparable(phone: str) -> str:
+    """One form for the ways one person's number is written: Mexico's +521 and +52, and
+    Brazil's mobiles with and without the ninth digit (channels may send either)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if digits.startswith("521") and len(digits) == 13:
+        return "52" + digits[3:]
+    if digits.startswith("55") and len(digits) == 12 and digits[4] in "6789":
+        return digits[:4] + "9" + digits[4:]
+    return digits

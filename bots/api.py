@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from bots.phones import parse_address
 from storage.models import Contact, Conversation, Message
 from storage.store import Store
 
@@ -97,6 +98,10 @@ def api_router(store: Store, token: str | None) -> APIRouter:
         contact: Annotated[str | None, Query(max_length=255)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> ConversationList:
+        if contact and contact.startswith("whatsapp:"):
+            # Customers' numbers are stored in one canonical form (+52 not +521, Brazil's
+            # ninth digit); either form an operator pastes finds the conversation.
+            contact = parse_address(contact).identity
         rows = await store.run(
             store.list_conversations, channel=channel, contact=contact, limit=limit
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_models import FakeModelServer
+from tests.fake_models import text as model_text
+from tests.fake_models import tool_call as model_tool_call
+
 FRONTDESK = [sys.executable, "-m", "bots.cli"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(
-    args: list[str], tmp_path: Path, stdin: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
+def _environment(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The machine's environment without any frontdesk or vendor setting, plus `env`."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -24,13 +28,19 @@ def _run(
     environment.update(
         {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT), **env}
     )
+    return environment
+
+
+def _run(
+    args: list[str], tmp_path: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         FRONTDESK + args,
         input=stdin,
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env=environment,
+        env=_environment(tmp_path, **env),
         timeout=120,
         check=False,
     )
@@ -76,3 +86,41 @@ def test_malformed_setting_stops_startup_with_one_line(
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("frontdesk: invalid setting ") and message in line
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("vendor", "env"),
+    [
+        ("anthropic", {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": "{url}"}),
+        ("openai", {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": "{url}/v1"}),
+    ],
+)
+async def test_chat_talks_to_a_real_provider_when_its_key_is_set(
+    tmp_path: Path, vendor: str, env: dict[str, str]
+) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    async with FakeModelServer() as fake:
+        fake.script(
+            vendor,
+            model_tool_call("transfer_to_billing", reason="invoice"),
+            model_tool_call("list_invoices"),
+            model_text("Tu saldo pendiente es de 499.00 MXN."),
+        )
+        environment = {name: value.format(url=fake.url) for name, value in env.items()}
+        process = await asyncio.create_subprocess_exec(
+            *FRONTDESK, "chat", "--phone", "+5215512345678",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, cwd=tmp_path, env=_environment(tmp_path, **environment),
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(b"hola, tengo una duda\n"), 120)
+    assert process.returncode == 0, err.decode()
+    assert "[billing · es] Tu saldo pendiente es de 499.00 MXN." in out.decode()
+    assert "  ↪ router → billing" in out.decode()
+    requests = [
+        r
+        for r in fake.requests
+        if r.headers.get("Authorization", "").endswith("test-key")
+        or r.headers.get("X-Api-Key") == "test-key"
+    ]
+    assert len(requests) == 3  # routed, then billing called a tool, then billing answered
+    assert "test-key" not in out.decode() + err.decode()

@@ -208,7 +208,30 @@ async def test_spanish_from_mexico_is_answered_in_spanish_by_billing(
     assert (reply.agent, reply.language, reply.status) == ("billing", "es", "sent")
     assert reply.text == first.body
     assert reply.channel_message_id == first.sid
-    assert "factura" in first.body or "cliente" in first.body
+    assert "María González" in first.body and "499.00 MXN" in first.body  # her account, found
+
+
+async def test_the_api_finds_a_customer_by_either_form_of_their_number(
+    engine: Engine, sqlite_url: str, fake: FakeTwilio
+) -> None:
+    async with running(engine, sqlite_url, fake, api_token="api-test-token") as wa:
+        await wa.message("hola")
+        await wa.settle()
+        auth = {"Authorization": "Bearer api-test-token"}
+        found = [
+            (
+                await wa.http.get(
+                    "/api/conversations",
+                    params={"channel": "whatsapp", "contact": contact},
+                    headers=auth,
+                )
+            ).json()["conversations"]
+            for contact in ("whatsapp:+5215512345678", "whatsapp:+525512345678")
+        ]
+        detail = (await wa.http.get(f"/api/conversations/{found[0][0]['id']}", headers=auth)).json()
+    assert found[0] == found[1] and len(found[0]) == 1
+    assert (detail["channel"], detail["language"], detail["status"]) == ("whatsapp", "es", "bot")
+    assert [m["direction"] for m in detail["messages"]] == ["in", "out"]
 
 
 async def test_portuguese_from_brazil_is_answered_in_portuguese(
