@@ -4,9 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Integration tests also run against this PostgreSQL (set it empty to test on SQLite only).
-FRONTDESK_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-export FRONTDESK_TEST_POSTGRES_URL
 
 .PHONY: run test check bench install install-dev clean
 

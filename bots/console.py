@@ -88,7 +88,8 @@ async def run_chat(
             f"frontdesk chat — model: {service.provider.name}; "
             f"customer {chat.customer} (language prior: {guess or 'none'}). Ctrl-D to quit.\n"
         )
-    await service.switchboard.start()
+    # A server may be answering other channels from the same database: resume nothing of theirs.
+    await service.switchboard.start(resume=False)
     try:
         while True:
             if interactive:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from handoffs.channels import ChannelSender, InboundMessage, StaffDesk
 from handoffs.delivery import Deliverer, RetryPolicy
 from handoffs.dispatcher import Dispatcher
+from handoffs.language import detect_language
 from handoffs.metrics import INBOUND
 from handoffs.swarm import Swarm
 from handoffs.turns import TurnRunner, TurnSettings
@@ -83,8 +84,13 @@ class Switchboard:
             self._recovering.add(conversation_id)
         self.dispatcher.wake(conversation_id)
 
-    async def start(self) -> int:
-        """Resume every conversation with unanswered messages or undelivered replies."""
+    async def start(self, *, resume: bool = True) -> int:
+        """Get ready to answer; with `resume`, pick up every conversation with unanswered
+        messages or undelivered replies (the server does; `frontdesk chat` beside it must not)."""
+        # The language models load on first use (~0.7 s); load them before a customer waits.
+        await asyncio.to_thread(detect_language, "warm up")
+        if not resume:
+            return 0
         conversation_ids = await self.store.run(self.store.conversations_with_work)
         for conversation_id in conversation_ids:
             self.wake(conversation_id, outbox=True)

@@ -2,9 +2,12 @@
 
 Building a SQLAlchemy statement costs about as much as running it on SQLite, and these run
 several times per message, so they are built at import with bound parameters (`p_*`).
+Statements whose rows hold nullable-typed ids are typed `Any`; the store converts their values.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlmodel import col
@@ -22,14 +25,14 @@ CONTACT_BY_IDENTITY = select(
     col(Contact.external_id) == bindparam("p_sender"),
 )
 
-INSERT_CONTACT = insert(Contact).returning(col(Contact.id))
+INSERT_CONTACT: Any = insert(Contact).returning(col(Contact.id))
 
 OPEN_CONVERSATION = select(col(Conversation.id)).where(
     col(Conversation.channel) == bindparam("p_channel"),
     col(Conversation.open_key) == bindparam("p_thread"),
 )
 
-INSERT_CONVERSATION = insert(Conversation).returning(col(Conversation.id))
+INSERT_CONVERSATION: Any = insert(Conversation).returning(col(Conversation.id))
 
 TOUCH_CONVERSATION = (
     update(Conversation)
@@ -37,9 +40,9 @@ TOUCH_CONVERSATION = (
     .values(last_inbound_at=bindparam("p_at"), updated_at=bindparam("p_now"))
 )
 
-INSERT_MESSAGE = insert(Message).returning(col(Message.id))
+INSERT_MESSAGE: Any = insert(Message).returning(col(Message.id))
 
-MESSAGE_BY_CHANNEL_ID = select(col(Message.id), col(Message.conversation_id)).where(
+MESSAGE_BY_CHANNEL_ID: Any = select(col(Message.id), col(Message.conversation_id)).where(
     col(Message.channel) == bindparam("p_channel"),
     col(Message.channel_message_id) == bindparam("p_channel_message_id"),
 )
@@ -109,9 +112,9 @@ SETTLE_INBOUND = (
     )
 )
 
-INSERT_OUTBOX = insert(OutboxItem).returning(col(OutboxItem.id))
+INSERT_OUTBOX: Any = insert(OutboxItem).returning(col(OutboxItem.id))
 
-FINISH_OUTBOX = (
+FINISH_OUTBOX: Any = (
     update(OutboxItem)
     .where(col(OutboxItem.id) == bindparam("p_id"))
     .values(

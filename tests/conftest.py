@@ -20,7 +20,30 @@ from tests.channels import RecordingSender
 
 ENV_PREFIXES = ("FRONTDESK_", "SLACK_", "TWILIO_", "ANTHROPIC_", "OPENAI_", "DATABASE_URL")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
-POSTGRES_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _postgres_url() -> tuple[str, str]:
+    """The PostgreSQL server storage tests also run on, and why that one (or none)."""
+    configured = os.environ.get("FRONTDESK_TEST_POSTGRES_URL")
+    if configured is not None:
+        return configured, "FRONTDESK_TEST_POSTGRES_URL" if configured else "disabled (empty)"
+    engine = create_engine(DEFAULT_POSTGRES_URL, connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect():
+            return DEFAULT_POSTGRES_URL, "found on 127.0.0.1:5432"
+    except Exception:
+        return "", "none on 127.0.0.1:5432; set FRONTDESK_TEST_POSTGRES_URL to use one"
+    finally:
+        engine.dispose()
+
+
+POSTGRES_URL, POSTGRES_SOURCE = _postgres_url()
+
+
+def pytest_report_header() -> str:
+    """Say which databases the storage tests run on."""
+    return f"databases: SQLite, PostgreSQL: {POSTGRES_SOURCE}"
 
 
 @pytest.fixture(autouse=True)

@@ -54,8 +54,10 @@ async def test_a_conversation_at_its_budget_is_escalated_instead_of_spending_mor
     engine: Engine, sqlite_url: str
 ) -> None:
     model = ScriptedProvider()
-    costly = [replace(r, cost_usd=0.4) for r in (tool_call("transfer_to_sales", reason="r"),
-                                                 text("Our plans start at 299 MXN."))]
+    costly = [
+        replace(r, cost_usd=0.4)
+        for r in (tool_call("transfer_to_sales", reason="r"), text("Our plans start at 299 MXN."))
+    ]
     model.script(*costly)
     settings = make_settings(sqlite_url, max_cost_per_conversation_usd=1.0)
     service = build_service(settings, engine=engine, provider=model)
@@ -93,8 +95,9 @@ async def test_the_prompt_stops_growing_once_the_history_window_is_full(
     engine: Engine, sqlite_url: str
 ) -> None:
     model = PromptSizes()
-    service = build_service(make_settings(sqlite_url, history_messages=10), engine=engine,
-                            provider=model)
+    service = build_service(
+        make_settings(sqlite_url, history_messages=10), engine=engine, provider=model
+    )
     service.switchboard.add_sender(RecordingSender())
     try:
         for n in range(40):

@@ -48,7 +48,7 @@ DEFAULT_PRICES: Mapping[str, Price] = {
         input=0.10, output=0.50, cache_write=0.125, cache_read=0.01, as_of="2026-10-07"
     ),
     "claude-sonnet-5-5": Price(
-        input=2.00, output=10.00, cache_write=2.50, cache_read=0.10, as_of="2026-10-07"
+        input=2.00, output=10.00, cache_write=2.50, cache_read=0.20, as_of="2026-10-07"
     ),
     "claude-opus-5-5": Price(
         input=4.00, output=20.00, cache_write=5.00, cache_read=0.20, as_of="2026-09-22"
