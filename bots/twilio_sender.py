@@ -102,7 +102,7 @@ class Part:
 
 
 class WhatsAppSender:
-    """The ChannelSender for `whatsapp`; `addresses` maps identities to their reply address."""
+    """The ChannelSender for `whatsapp`."""
 
     channel = "whatsapp"
 
@@ -113,7 +113,6 @@ class WhatsAppSender:
         sender: str,
         public_url: str | None,
         template: Template | None,
-        addresses: Callable[[str], str],
         template_pending: Callable[[int], Awaitable[bool]],
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -121,7 +120,6 @@ class WhatsAppSender:
         self.sender = sender
         self.public_url = public_url.rstrip("/") if public_url else None
         self.template = template
-        self.addresses = addresses
         self.template_pending = template_pending
         self.clock = clock
         # SIDs of the parts already accepted, so a retry resumes instead of repeating them.
@@ -129,7 +127,7 @@ class WhatsAppSender:
 
     async def send(self, message: OutboundMessage) -> SendReceipt:
         """Send one reply: as parts inside the window, as the template outside it."""
-        to = self.addresses(message.recipient)
+        to = message.recipient  # the exact address the customer last wrote from
         silence = self._silence(message.last_inbound_at)
         if silence is not None:
             return await self._send_template(message, to, silence)

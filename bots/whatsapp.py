@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -22,7 +22,7 @@ from twilio.request_validator import (
 )
 from twilio.rest import Client
 
-from bots.phones import PREFIX, WhatsAppAddress
+from bots.phones import PREFIX
 from bots.service import Service
 from bots.settings import Settings
 from bots.twilio_http import TwilioHttp
@@ -100,13 +100,11 @@ class WhatsAppChannel:
         self.validator = RequestValidator(config.auth_token)
         self.http = TwilioHttp(timeout=config.timeout, api_url=config.api_url)
         client = Client(config.account_sid, config.auth_token, http_client=self.http)
-        self.addresses = ReplyAddresses()
         self.sender = WhatsAppSender(
             client,
             sender=config.sender,
             public_url=config.public_url,
             template=config.template,
-            addresses=self.addresses.reply_to,
             template_pending=self._template_pending,
         )
 
@@ -116,7 +114,7 @@ class WhatsAppChannel:
         if form is None:
             return PlainTextResponse("invalid Twilio signature", status_code=403)
         try:
-            message, address = parse_inbound(form)
+            message = parse_inbound(form)
         except ValueError as exc:
             log.warning("WhatsApp inbound rejected: %s", exc)
             return PlainTextResponse(f"bad request: {exc}", status_code=400)
@@ -124,7 +122,6 @@ class WhatsAppChannel:
             log.warning(
                 "WhatsApp: message to %s; replies come from %s", form["To"], self.config.sender
             )
-        self.addresses.remember(address)
         await self.service.switchboard.receive(message)
         return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -183,30 +180,6 @@ class WhatsAppChannel:
                 return message is not None and message.error == TEMPLATE_PENDING
 
         return await asyncio.to_thread(read)
-
-
-class ReplyAddresses:
-    """The last raw `From` of each identity, to reply exactly where WhatsApp wrote from.
-
-    Kept in memory until contacts store it (a proposed column); after a restart replies go to
-    the canonical identity, which Twilio normally delivers to as well.
-    """
-
-    def __init__(self, size: int = 50_000) -> None:
-        self.size = size
-        self._raw: OrderedDict[str, str] = OrderedDict()
-
-    def remember(self, address: WhatsAppAddress) -> None:
-        """Note where `address.identity` last wrote from."""
-        self._raw.pop(address.identity, None)
-        if address.raw != address.identity:
-            self._raw[address.identity] = address.raw
-            if len(self._raw) > self.size:
-                self._raw.popitem(last=False)
-
-    def reply_to(self, identity: str) -> str:
-        """The address to send to for `identity`."""
-        return self._raw.get(identity, identity)
 
 
 class _Form(dict[str, str]):

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from bots.phones import PREFIX, WhatsAppAddress, canonical_e164, parse_address
+from bots.phones import PREFIX, canonical_e164, parse_address
 from handoffs.channels import InboundMessage, Media
 from storage.models import utcnow
 
@@ -22,7 +22,7 @@ CHANNEL = "whatsapp"
 MAX_MEDIA = 10  # Twilio sends at most ten attachments per message.
 
 
-def parse_inbound(form: Mapping[str, str]) -> tuple[InboundMessage, WhatsAppAddress]:
+def parse_inbound(form: Mapping[str, str]) -> InboundMessage:
     """Read one incoming WhatsApp message; raises ValueError for a form that is not one."""
     sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
     raw_from = form.get("From") or ""
@@ -47,11 +47,12 @@ def parse_inbound(form: Mapping[str, str]) -> tuple[InboundMessage, WhatsAppAddr
         text=form.get("ButtonText") or form.get("Body") or "",
         sender_name=(form.get("ProfileName") or "").strip() or None,
         phone=address.phone,
+        reply_address=address.raw,
         locale=address.locale,
         media=tuple(_media(form)),
         received_at=utcnow(),
     )
-    return message, address
+    return message
 
 
 def _media(form: Mapping[str, str]) -> Iterator[Media]:

@@ -36,6 +36,7 @@ class InboundMessage:
     text: str
     sender_name: str | None = None
     phone: str | None = None
+    reply_address: str | None = None
     locale: str | None = None
     timezone: str | None = None
     media: tuple[Media, ...] = ()

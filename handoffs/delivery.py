@@ -133,7 +133,7 @@ def _outbound(
         conversation_id=conversation.id or 0,
         channel=item.channel,
         thread_key=conversation.thread_key,
-        recipient=contact.external_id,
+        recipient=contact.reply_address or contact.external_id,
         text=message.text,
         language=message.language or conversation.language or "en",
         author=message.author,

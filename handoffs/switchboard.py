@@ -65,6 +65,7 @@ class Switchboard:
             received_at=message.received_at or utcnow(),
             sender_name=message.sender_name,
             phone=message.phone,
+            reply_address=message.reply_address,
             locale=message.locale,
             timezone=message.timezone,
             media=tuple(asdict(item) for item in message.media),

@@ -38,6 +38,9 @@ class Contact(SQLModel, table=True):
     external_id: str = Field(max_length=255)
     display_name: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=32, index=True)
+    # Where replies go when the channel needs another form than `external_id` (the exact
+    # WhatsApp address the person last wrote from, e.g. Mexico's +521 form).
+    reply_address: str | None = Field(default=None, max_length=255)
     language: str | None = Field(default=None, max_length=8)
     locale: str | None = Field(default=None, max_length=32)
     timezone: str | None = Field(default=None, max_length=64)

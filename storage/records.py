@@ -19,6 +19,7 @@ class InboundRecord:
     received_at: datetime
     sender_name: str | None = None
     phone: str | None = None
+    reply_address: str | None = None
     locale: str | None = None
     timezone: str | None = None
     media: tuple[dict[str, Any], ...] = ()

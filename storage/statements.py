@@ -17,6 +17,7 @@ from storage.models import Contact, Conversation, Message, OutboxItem
 CONTACT_BY_IDENTITY = select(
     col(Contact.id),
     col(Contact.phone),
+    col(Contact.reply_address),
     col(Contact.locale),
     col(Contact.timezone),
     col(Contact.display_name),

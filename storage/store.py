@@ -157,6 +157,7 @@ class Store:
     def _upsert_contact(connection: Connection, record: InboundRecord, now: datetime) -> int:
         known = {
             "phone": record.phone,
+            "reply_address": record.reply_address,
             "locale": record.locale,
             "timezone": record.timezone,
             "display_name": record.sender_name,

@@ -568,14 +568,14 @@ def test_locations_buttons_and_attachments_are_described_for_the_agent() -> None
         Longitude="-46.6333",
         Address="Av. Paulista, 1000",
     )
-    message, _ = parse_inbound(form)
+    message = parse_inbound(form)
     assert [(m.kind, m.description) for m in message.media] == [
         ("audio", "[the customer sent a voice message]"),
         ("document", "[the customer sent a document (application/pdf)]"),
         ("image", "[the customer sent a sticker]"),
         ("location", "[the customer shared a location: Av. Paulista, 1000 (-23.5505, -46.6333)]"),
     ]
-    button, _ = parse_inbound(inbound_form("Sí", ButtonText="Sí, pagar", ButtonPayload="pay"))
+    button = parse_inbound(inbound_form("Sí", ButtonText="Sí, pagar", ButtonPayload="pay"))
     assert button.text == "Sí, pagar"
 
 
@@ -641,3 +641,18 @@ async def test_a_reply_can_carry_media(engine: Engine, sqlite_url: str, fake: Fa
         ["https://files.example.com/invoice.pdf"],
     )
     assert receipt.channel_message_id == text_part.sid
+
+
+async def test_the_reply_address_survives_a_restart(
+    engine: Engine, sqlite_url: str, fake: FakeTwilio
+) -> None:
+    async with running(engine, sqlite_url, fake, provider=GatedProvider()) as wa:
+        response = await wa.message("hola, ¿cuánto debo?")  # stored, then the server stops
+    assert response.status_code == 200 and fake.messages == []
+    async with running(engine, sqlite_url, fake) as wa:
+        await wa.settle()
+    [sent] = fake.messages
+    # Stored on the contact, not only in memory: the exact +521 address María wrote from.
+    assert sent.to == MARIA == "whatsapp:+5215512345678"
+    [(_, contact)] = wa.service.store.list_conversations(channel="whatsapp")
+    assert (contact.external_id, contact.reply_address) == ("whatsapp:+525512345678", MARIA)
