@@ -6,7 +6,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
 from bots.phones import parse_address
@@ -110,7 +110,9 @@ def api_router(store: Store, token: str | None) -> APIRouter:
         )
 
     @router.get("/conversations/{conversation_id}")
-    async def get_conversation(conversation_id: int) -> ConversationDetail:
+    async def get_conversation(
+        conversation_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    ) -> ConversationDetail:
         try:
             conversation, contact = await store.run(store.conversation_and_contact, conversation_id)
         except LookupError as exc:

@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy import Engine
+
 from agents.errors import ConfigurationError, FrontdeskError
 from bots.settings import Settings, load_settings
 
@@ -25,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the agents in the terminal as a customer")
     chat.add_argument("--phone", help="customer phone in E.164, e.g. +5215512345678")
     chat.add_argument("--language", choices=("en", "es", "pt"), help="customer language prior")
+
+    handback = commands.add_parser(
+        "handback", help="return an escalated conversation to the bot (until staff tools land)"
+    )
+    handback.add_argument("conversation_id", type=int)
 
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -50,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_logging(settings, quiet=args.command == "chat")
         if args.command == "db":
             return _db_upgrade(settings)
+        if args.command == "handback":
+            return _handback(settings, args.conversation_id)
         if args.command == "chat":
             return _chat(settings, phone=args.phone, language=args.language)
         return _serve(settings, host=args.host, port=args.port)
@@ -62,27 +71,55 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _db_upgrade(settings: Settings) -> int:
-    from storage.db import make_engine
     from storage.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
+    engine = _engine(settings)
     try:
         upgrade(engine)
     except Exception as exc:
-        raise ConfigurationError(f"cannot migrate {engine.url!r}: {exc}") from exc
+        raise ConfigurationError(f"cannot migrate {engine.url!r}: {_first_line(exc)}") from exc
     print(f"database at {engine.url!r} is up to date")
     return 0
 
 
-def _require_schema(settings: Settings) -> None:
+def _handback(settings: Settings, conversation_id: int) -> int:
+    from storage.store import Store
+
+    _require_schema(settings)
+    store = Store(_engine(settings))
+    if not store.hand_back(conversation_id):
+        print(f"frontdesk: no conversation {conversation_id}", file=sys.stderr)
+        return 1
+    print(f"conversation {conversation_id} is back with the bot")
+    return 0
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _engine(settings: Settings) -> Engine:
     from storage.db import make_engine
+
+    try:
+        return make_engine(settings.database_url)
+    except Exception as exc:
+        # The URL may hold a password: name the setting, not its value.
+        raise ConfigurationError(
+            f"DATABASE_URL is not a usable database URL ({exc.__class__.__name__})"
+        ) from exc
+
+
+def _require_schema(settings: Settings) -> None:
     from storage.migrate import pending_revisions
 
-    engine = make_engine(settings.database_url)
+    engine = _engine(settings)
     try:
         behind = pending_revisions(engine)
     except Exception as exc:
-        raise ConfigurationError(f"cannot reach DATABASE_URL {engine.url!r}: {exc}") from exc
+        raise ConfigurationError(
+            f"cannot reach DATABASE_URL {engine.url!r}: {_first_line(exc)}"
+        ) from exc
     finally:
         engine.dispose()
     if behind:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
@@ -46,7 +46,7 @@ class WhatsAppConfig:
     """What the WhatsApp channel needs from the settings."""
 
     account_sid: str
-    auth_token: str
+    auth_token: str = field(repr=False)
     sender: str
     api_url: str | None
     public_url: str | None

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_ERROR_SECONDS = 5.0
+MAX_FAILURES_IN_A_ROW = 3
 
 
 class Dispatcher:
@@ -23,6 +24,7 @@ class Dispatcher:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._again: set[int] = set()
         self._locks: dict[int, asyncio.Lock] = {}
+        self._failures: dict[int, int] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self._closed = False
@@ -53,17 +55,31 @@ class Dispatcher:
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    log.exception("conversation %s: work failed; retrying later", conversation_id)
-                    asyncio.get_running_loop().call_later(
-                        RETRY_AFTER_ERROR_SECONDS, self.wake, conversation_id
-                    )
+                    self._failed(conversation_id)
                     return
+                self._failures.pop(conversation_id, None)
                 if conversation_id not in self._again:
                     return
         finally:
             self._tasks.pop(conversation_id, None)
             if not self._tasks:
                 self._idle.set()
+
+    def _failed(self, conversation_id: int) -> None:
+        # A few retries ride out a passing fault (a database restart); a fault that keeps
+        # coming back must not loop, paying for model calls each round. The work stays in the
+        # database and is tried again at the next start.
+        failures = self._failures[conversation_id] = self._failures.get(conversation_id, 0) + 1
+        if failures >= MAX_FAILURES_IN_A_ROW:
+            log.exception(
+                "conversation %s: work failed %d times in a row; leaving it for the next start",
+                conversation_id,
+                failures,
+            )
+            self._failures.pop(conversation_id, None)
+            return
+        log.exception("conversation %s: work failed; retrying later", conversation_id)
+        asyncio.get_running_loop().call_later(RETRY_AFTER_ERROR_SECONDS, self.wake, conversation_id)
 
     async def drain(self) -> None:
         """Wait until no conversation has work under way."""

@@ -61,7 +61,7 @@ class Switchboard:
             channel_message_id=message.channel_message_id,
             sender=message.sender,
             thread_key=message.thread_key,
-            text=clean_text(message.text),
+            text=message.text,
             received_at=message.received_at or utcnow(),
             sender_name=message.sender_name,
             phone=message.phone,
@@ -108,6 +108,14 @@ class Switchboard:
         await self.dispatcher.close()
 
     async def _work(self, conversation_id: int) -> None:
+        try:
+            await self._answer_and_deliver(conversation_id)
+        except Exception:
+            # Replies this run queued may be undelivered; the retry must look for them.
+            self._recovering.add(conversation_id)
+            raise
+
+    async def _answer_and_deliver(self, conversation_id: int) -> None:
         lock = self.dispatcher.lock(conversation_id)
         if conversation_id in self._recovering:
             self._recovering.discard(conversation_id)
@@ -133,8 +141,3 @@ class Switchboard:
             wait = (oldest + timedelta(seconds=window) - utcnow()).total_seconds()
             if wait > 0:
                 await asyncio.sleep(wait)
-
-
-def clean_text(text: str) -> str:
-    """Make any text storable: no lone surrogates (bad UTF-8) and no NUL characters."""
-    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from itertools import takewhile
 
 from agents.models.base import AssistantText, UserText
 from agents.tools import ToolContext
@@ -24,6 +25,7 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 DETECT_CHARS = 1000
+NO_STAFF = "waiting for a person, but no staff desk is configured"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +70,7 @@ class TurnRunner:
         batch = pending[:1]
         if window_seconds > 0:
             closes_at = pending[0].created_at + timedelta(seconds=window_seconds)
-            batch = [message for message in pending if message.created_at <= closes_at]
+            batch = list(takewhile(lambda message: message.created_at <= closes_at, pending))
         turn_id = uuid.uuid4().hex
         started = time.perf_counter()
         languages = self._detect(conversation, contact, batch)
@@ -130,6 +132,18 @@ class TurnRunner:
             inbound_languages=languages,
         )
         if conversation.status != "bot":
+            if self.staff is None:
+                # Nobody to relay to: say so where operators look, never drop it silently.
+                log.warning(
+                    "conversation %s is %s and no staff desk is configured; message %s kept as "
+                    "failed (`frontdesk handback %s` returns the conversation to the bot)",
+                    conversation.id, conversation.status, batch[-1].id, conversation.id,
+                )  # fmt: skip
+                return base(
+                    inbound_status="failed",
+                    inbound_error=f"{NO_STAFF}; the conversation is {conversation.status}",
+                    active_agent=conversation.active_agent,
+                )
             return base(inbound_status="relayed", active_agent=conversation.active_agent)
         text = self._model_text(batch)
         if not text:

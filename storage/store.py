@@ -56,6 +56,11 @@ class OutboxWork(NamedTuple):
 INSERT_ATTEMPTS = 5
 
 
+def storable(text: str) -> str:
+    """Make any text storable: no lone surrogates (bad UTF-8), no NUL (PostgreSQL refuses it)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
 class Store:
     """All reads and writes of frontdesk's state."""
 
@@ -144,7 +149,7 @@ class Store:
                     "channel_message_id": record.channel_message_id,
                     "direction": "in",
                     "author": "customer",
-                    "text": record.text,
+                    "text": storable(record.text),
                     "media": list(record.media) or None,
                     "status": "pending",
                     "created_at": record.received_at,
@@ -213,11 +218,7 @@ class Store:
     def conversation_and_contact(self, conversation_id: int) -> tuple[Conversation, Contact]:
         """A conversation with its contact; raises LookupError if it does not exist."""
         with self.session() as session:
-            row = session.exec(
-                select(Conversation, Contact)
-                .join(Contact, col(Contact.id) == Conversation.contact_id)
-                .where(Conversation.id == conversation_id)
-            ).first()
+            row = session.execute(sql.CONVERSATION_WITH_CONTACT, {"p_id": conversation_id}).first()
         if row is None:
             raise LookupError(f"conversation {conversation_id} does not exist")
         return row[0], row[1]
@@ -311,8 +312,8 @@ class Store:
                     insert(Escalation),
                     {
                         "conversation_id": conversation_id,
-                        "reason": turn.escalation.reason,
-                        "summary": turn.escalation.summary,
+                        "reason": storable(turn.escalation.reason),
+                        "summary": storable(turn.escalation.summary),
                         "status": "open",
                         "created_at": now,
                     },
@@ -323,7 +324,7 @@ class Store:
                     {
                         "p_id": message_id,
                         "p_status": turn.inbound_status,
-                        "p_error": turn.inbound_error,
+                        "p_error": turn.inbound_error and storable(turn.inbound_error),
                         "p_turn": turn.turn_id,
                         "p_language": turn.inbound_languages.get(message_id, turn.language),
                         "p_now": now,
@@ -362,7 +363,7 @@ class Store:
                 "direction": "out",
                 "author": reply.author,
                 "agent": reply.agent,
-                "text": reply.text,
+                "text": storable(reply.text),
                 "language": reply.language,
                 "status": "queued",
                 "turn_id": turn.turn_id,
@@ -393,6 +394,25 @@ class Store:
                 .where(Escalation.conversation_id == conversation_id)
                 .order_by(col(Escalation.id).desc())
             ).first()
+
+    def hand_back(self, conversation_id: int) -> bool:
+        """Return a conversation to the bot and resolve its open escalations; False if unknown."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(Conversation)
+                .where(col(Conversation.id) == conversation_id)
+                .values(status="bot", updated_at=now)
+            ).rowcount
+            connection.execute(
+                update(Escalation)
+                .where(
+                    col(Escalation.conversation_id) == conversation_id,
+                    col(Escalation.status) != "resolved",
+                )
+                .values(status="resolved", resolved_at=now)
+            )
+        return bool(changed)
 
     def set_escalation_ref(self, escalation_id: int, staff_ref: str) -> None:
         """Remember where staff were told (e.g. a Slack message ts)."""

@@ -62,6 +62,24 @@ def test_chat_serves_a_spanish_customer_from_billing_to_a_person(tmp_path: Path)
     assert "  (conversation is now waiting_human)" in lines
 
 
+def test_handback_returns_an_escalated_conversation_to_the_bot(tmp_path: Path) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    chat = _run(["chat", "--language", "es"], tmp_path, stdin="quiero hablar con una persona\n")
+    assert "(conversation is now waiting_human)" in chat.stdout
+    result = _run(["handback", "1"], tmp_path)
+    assert (result.returncode, result.stdout) == (0, "conversation 1 is back with the bot\n")
+    unknown = _run(["handback", "99"], tmp_path)
+    assert (unknown.returncode, unknown.stderr) == (1, "frontdesk: no conversation 99\n")
+
+
+def test_a_malformed_database_url_is_one_line_without_the_url(tmp_path: Path) -> None:
+    result = _run(["db", "upgrade"], tmp_path, DATABASE_URL="nosuchdb://user:hunter2@host/x")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "frontdesk: DATABASE_URL is not a usable database URL (NoSuchModuleError)\n"
+    )
+
+
 def test_chat_refuses_an_unmigrated_database_in_one_line(tmp_path: Path) -> None:
     result = _run(["chat"], tmp_path, stdin="hi\n")
     assert result.returncode == 2

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, inspect
 
 from storage.db import make_engine
-from storage.migrate import pending_revisions, upgrade
+from storage.migrate import _config, pending_revisions, upgrade
 from storage.models import utcnow
 from storage.records import InboundRecord
 from storage.store import Store
@@ -87,3 +87,10 @@ def test_contact_keeps_identity_name_and_phone(migrated: Engine) -> None:
         "Ana",
     )
     assert conversation.status == "bot" and conversation.last_inbound_at is not None
+
+
+def test_migrations_accept_urls_with_encoded_passwords() -> None:
+    engine = make_engine("postgresql+psycopg://frontdesk:S3cret%40PW@127.0.0.1:1/frontdesk")
+    url = _config(engine).get_main_option("sqlalchemy.url")
+    assert url == "postgresql+psycopg://frontdesk:S3cret%40PW@127.0.0.1:1/frontdesk"
+    engine.dispose()

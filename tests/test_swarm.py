@@ -174,10 +174,20 @@ async def test_escalate_to_human_ends_the_run_and_bot_stays_quiet_after(
     assert statuses == [
         ("in", "customer", "answered"),
         ("out", "system", "sent"),
-        ("in", "customer", "relayed"),
+        ("in", "customer", "failed"),  # kept, with the reason, since no staff desk is set up
     ]
     kinds = [kind for kind, _ in _steps(swarm_service, conversation_id)]
     assert kinds == ["route", "model_call", "escalation"]
+    waiting = swarm_service.store.messages(conversation_id)[-1]
+    assert waiting.error == (
+        "waiting for a person, but no staff desk is configured; the conversation is waiting_human"
+    )
+
+    assert swarm_service.store.hand_back(conversation_id)
+    model.script(text("Back with you!"))
+    await _turn(swarm_service, "still there?")
+    assert _sent(swarm_service)[-1] == "Back with you!"
+    assert [e.status for e in swarm_service.store.escalations(conversation_id)] == ["resolved"]
 
 
 async def test_unknown_tool_and_bad_arguments_go_back_to_the_model(
