@@ -6,9 +6,11 @@ through `Switchboard.receive()` before Slack gets its 200; the dispatcher answer
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -62,6 +64,9 @@ def mount_slack(app: FastAPI, service: Service) -> None:
         if not _signed(verifier, body, request.headers):
             log.warning("Slack request rejected: missing, bad or stale signature")
             return JSONResponse({"error": "invalid signature"}, status_code=401)
+        if problem := _malformed(body, request.headers.get("content-type", "")):
+            log.warning("Slack request rejected: %s", problem)
+            return JSONResponse({"error": problem}, status_code=400)
         if retry := request.headers.get("x-slack-retry-num"):
             reason = request.headers.get("x-slack-retry-reason")
             log.info("Slack retry %s (%s); a stored event is not stored twice", retry, reason)
@@ -140,3 +145,19 @@ def _signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]
         return verifier.is_valid(body, timestamp, signature)
     except UnicodeDecodeError:
         return False
+
+
+def _malformed(body: bytes, content_type: str) -> str | None:
+    """Why a signed body is not one Slack would send (Bolt would answer it with a 500)."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.startswith("application/json"):
+            document = json.loads(text)
+        else:
+            payload = parse_qs(text, keep_blank_values=True).get("payload")
+            document = json.loads(payload[0]) if payload else {}
+    except (UnicodeDecodeError, ValueError):
+        return "body is not valid JSON or form data"
+    if not isinstance(document, dict):
+        return "body is not a JSON object"
+    return None

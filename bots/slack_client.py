@@ -42,9 +42,10 @@ log = logging.getLogger(__name__)
 SDK_RATE_LIMIT_WAIT_SECONDS = 5
 # Slack errors that retrying cannot fix (https://docs.slack.dev/reference/methods/chat.postMessage).
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
-TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
+# Errors after which the message surely was not posted. Slack says internal_error and
+# fatal_error may have partly succeeded, so those (and other 5xx) are not retried: a reply marked
+# failed is visible to staff, a reply posted twice cannot be taken back.
+TRANSIENT_ERRORS = frozenset({"ratelimited", "service_unavailable", "request_timeout"})
 
 
 class _ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -193,7 +194,7 @@ def send_error(exc: Exception) -> SendError:
         if status == 429 or error == "ratelimited":
             wait = retry_after(exc.response.headers)
             return TransientSendError(f"Slack rate limited ({error})", code=error, retry_after=wait)
-        if status >= 500 or error in TRANSIENT_ERRORS:
+        if status == 503 or error in TRANSIENT_ERRORS:
             return TransientSendError(f"Slack error {error}", code=error)
         # A well-formed refusal (invalid_auth, channel_not_found, not_in_channel,
         # is_archived, msg_too_long...) will be refused again.

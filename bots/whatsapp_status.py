@@ -110,6 +110,7 @@ def apply_status(
             ).first()
             if item is not None:
                 item.status = "pending"
+                item.attempts += 1  # a send still in flight must not settle the row now
                 item.next_attempt_at = utcnow()
                 item.last_error = TEMPLATE_PENDING
                 session.add(item)

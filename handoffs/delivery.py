@@ -93,7 +93,9 @@ class Deliverer:
             receipt = await sender.send(outbound)
         except PermanentSendError as exc:
             log.warning("outbox %s: permanent send failure: %s", outbox_id, exc.reason)
-            await self.store.run(self.store.mark_failed, outbox_id, exc.reason)
+            await self.store.run(
+                self.store.mark_failed, outbox_id, exc.reason, attempts=item.attempts
+            )
             DELIVERIES.labels(item.channel, "failed").inc()
             return True
         except Exception as exc:
@@ -104,7 +106,10 @@ class Deliverer:
                     "outbox %s: giving up after %s attempts: %s", outbox_id, attempt, reason
                 )
                 await self.store.run(
-                    self.store.mark_failed, outbox_id, f"{reason} (after {attempt} attempts)"
+                    self.store.mark_failed,
+                    outbox_id,
+                    f"{reason} (after {attempt} attempts)",
+                    attempts=item.attempts,
                 )
                 DELIVERIES.labels(item.channel, "failed").inc()
                 return True
@@ -120,7 +125,9 @@ class Deliverer:
             await self.store.run(self.store.mark_retry, outbox_id, reason, next_at)
             DELIVERIES.labels(item.channel, "retry").inc()
             return False
-        await self.store.run(self.store.mark_sent, outbox_id, receipt.channel_message_id)
+        await self.store.run(
+            self.store.mark_sent, outbox_id, receipt.channel_message_id, attempts=item.attempts
+        )
         DELIVERIES.labels(item.channel, "sent").inc()
         return True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Integer, bindparam, case, func, insert, or_, select, update
 from sqlmodel import col
 
 from storage.models import Contact, Conversation, Message, OutboxItem
@@ -115,9 +115,18 @@ SETTLE_INBOUND = (
 
 INSERT_OUTBOX: Any = insert(OutboxItem).returning(col(OutboxItem.id))
 
+# A send settles its row only if nothing touched it meanwhile: a status callback may have put it
+# back in the outbox (WhatsApp's 63016), bumping `attempts`, while the send was in flight.
 FINISH_OUTBOX: Any = (
     update(OutboxItem)
-    .where(col(OutboxItem.id) == bindparam("p_id"))
+    .where(
+        col(OutboxItem.id) == bindparam("p_id"),
+        col(OutboxItem.status) == "pending",
+        or_(
+            bindparam("p_seen", type_=Integer).is_(None),
+            col(OutboxItem.attempts) == bindparam("p_seen", type_=Integer),
+        ),
+    )
     .values(
         status=bindparam("p_status"),
         attempts=col(OutboxItem.attempts) + 1,
@@ -133,7 +142,7 @@ MESSAGE_SENT = (
     .where(col(Message.id) == bindparam("p_id"))
     .values(
         status=case((col(Message.status) == "queued", "sent"), else_=col(Message.status)),
-        error=None,
+        error=case((col(Message.status) == "queued", None), else_=col(Message.error)),
         channel_message_id=func.coalesce(bindparam("p_cmid"), col(Message.channel_message_id)),
         updated_at=bindparam("p_now"),
     )

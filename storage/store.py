@@ -439,17 +439,21 @@ class Store:
             row = session.execute(statement, {"p_id": key}).first()
         return None if row is None else OutboxWork(*row)
 
-    def mark_sent(self, outbox_id: int, channel_message_id: str | None) -> None:
-        """A reply reached the channel."""
-        self._finish_outbox(outbox_id, "sent", "sent", None, channel_message_id)
+    def mark_sent(
+        self, outbox_id: int, channel_message_id: str | None, *, attempts: int | None = None
+    ) -> None:
+        """A reply reached the channel; `attempts` is the count its send started from."""
+        self._finish_outbox(outbox_id, "sent", "sent", None, channel_message_id, attempts)
 
-    def mark_failed(self, outbox_id: int, reason: str, *, status: str = "failed") -> None:
+    def mark_failed(
+        self, outbox_id: int, reason: str, *, status: str = "failed", attempts: int | None = None
+    ) -> None:
         """A reply will not be delivered; keep why, for staff to see."""
-        self._finish_outbox(outbox_id, "failed", status, reason, None)
+        self._finish_outbox(outbox_id, "failed", status, reason, None, attempts)
 
     def mark_cancelled(self, outbox_id: int, reason: str) -> None:
         """A reply the bot may no longer send (a person took the conversation)."""
-        self._finish_outbox(outbox_id, "cancelled", "cancelled", reason, None)
+        self._finish_outbox(outbox_id, "cancelled", "cancelled", reason, None, None)
 
     def mark_retry(self, outbox_id: int, reason: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt and say when to try again."""
@@ -472,6 +476,7 @@ class Store:
         message_status: str,
         reason: str | None,
         channel_message_id: str | None,
+        attempts: int | None,
     ) -> None:
         now = utcnow()
         with self.engine.begin() as connection:
@@ -479,6 +484,7 @@ class Store:
                 sql.FINISH_OUTBOX,
                 {
                     "p_id": outbox_id,
+                    "p_seen": attempts,
                     "p_status": outbox_status,
                     "p_error": reason,
                     "p_sent_at": now if outbox_status == "sent" else None,

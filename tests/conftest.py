@@ -108,6 +108,15 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def any_engine(database_url: str) -> Iterator[Engine]:
+    """A migrated engine on each database the suite tests (SQLite, and PostgreSQL if found)."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Test settings: no debounce, fast retries, everything else default."""
     values: dict[str, Any] = {

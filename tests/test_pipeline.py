@@ -18,9 +18,10 @@ from tests.models import EchoProvider
 
 
 @pytest.fixture
-async def echo(engine: Engine, sqlite_url: str) -> AsyncIterator[Service]:
-    """A service whose model echoes the customer, so replies show which message they answer."""
-    service = build_service(make_settings(sqlite_url), engine=engine, provider=EchoProvider())
+async def echo(any_engine: Engine, sqlite_url: str) -> AsyncIterator[Service]:
+    """A service whose model echoes the customer, so replies show which message they answer;
+    on SQLite and on PostgreSQL."""
+    service = build_service(make_settings(sqlite_url), engine=any_engine, provider=EchoProvider())
     service.switchboard.add_sender(RecordingSender())
     yield service
     await service.switchboard.close()

@@ -496,7 +496,7 @@ async def test_a_split_reply_resumes_after_the_piece_that_failed(
 ) -> None:
     paragraph = "word " * 600
     # The first piece goes through, the second fails once.
-    fake.fail_next("chat.postMessage", None, Failure(status=500, error="internal_error"))
+    fake.fail_next("chat.postMessage", None, Failure(status=503, error="service_unavailable"))
     settings = {"max_input_chars": 20_000}
     async with running(engine, sqlite_url, fake, provider=EchoProvider(), **settings) as slack:
         await slack.event(dm("\n\n".join(f"part {i} {paragraph.strip()}" for i in (1, 2, 3))))
@@ -507,6 +507,37 @@ async def test_a_split_reply_resumes_after_the_piece_that_failed(
         "part 2 word ",
         "part 3 word ",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_a_signed_but_malformed_body_is_a_400_and_stores_nothing(
+    engine: Engine, sqlite_url: str, fake: FakeSlack, body: str, content_type: str
+) -> None:
+    async with running(engine, sqlite_url, fake) as slack:
+        headers = {**signed(body), "Content-Type": content_type}
+        response = await slack.http.post("/slack/events", content=body, headers=headers)
+    assert response.status_code == 400
+    assert "error" in response.json()
+    assert slack.service.store.count_messages() == 0
+
+
+async def test_an_error_that_may_have_posted_is_not_retried(
+    engine: Engine, sqlite_url: str, fake: FakeSlack
+) -> None:
+    fake.fail_next("chat.postMessage", Failure(status=500, error="internal_error"))
+    async with running(engine, sqlite_url, fake, provider=EchoProvider()) as slack:
+        await slack.event(dm("hello"))
+        await settle(slack)
+    assert [call.ok for call in fake.of("chat.postMessage")] == [False]
+    [reply] = [m for m in slack.service.store.messages(1) if m.direction == "out"]
+    assert (reply.status, reply.error) == ("failed", "Slack refused the message: internal_error")
 
 
 # -- text conversion -----------------------------------------------------------------------
