@@ -37,6 +37,7 @@ check: install-dev
 bench: install-dev
 	$(BIN)/python infra/bench/language.py
 	$(BIN)/python infra/bench/engine.py
+	$(BIN)/python infra/bench/context.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
