@@ -6,7 +6,11 @@ import itertools
 from collections import deque
 from datetime import datetime
 
+from sqlalchemy import Engine
+
 from agents.errors import SendError
+from bots.service import Service, build_service
+from bots.settings import Settings
 from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
 from storage.models import utcnow
 
@@ -54,3 +58,17 @@ def inbound(
         phone=phone,
         received_at=received_at or utcnow(),
     )
+
+
+async def answer_one(
+    settings: Settings, engine: Engine, words: str
+) -> tuple[Service, RecordingSender]:
+    """Build a service from `settings`, have it answer one customer message, and close it."""
+    service = build_service(settings, engine=engine)
+    service.switchboard.add_sender(sender := RecordingSender())
+    try:
+        await service.switchboard.receive(inbound(words))
+        await service.switchboard.drain()
+    finally:
+        await service.close()
+    return service, sender

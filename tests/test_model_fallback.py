@@ -17,8 +17,8 @@ from agents.models.fallback import FallbackProvider
 from agents.models.offline import OfflineProvider
 from agents.models.openai import OpenAIProvider
 from agents.models.retry import RetryPolicy
-from bots.service import build_service, choose_provider
-from tests.channels import RecordingSender, inbound
+from bots.service import choose_provider
+from tests.channels import answer_one
 from tests.conftest import make_settings
 from tests.fake_models import Failure, FakeModelServer, text, tool_call
 
@@ -97,14 +97,7 @@ async def test_engine_falls_back_to_openai_when_anthropic_keeps_failing(
             openai_base_url=f"{fake.url}/v1",
             model_retry_base_seconds=0.01,
         )
-        service = build_service(settings, engine=engine)
-        service.switchboard.add_sender(sender := RecordingSender())
-        try:
-            await service.switchboard.receive(inbound("hola, tengo una consulta"))
-            await service.switchboard.drain()
-        finally:
-            await service.switchboard.close()
-            await service.provider.aclose()  # type: ignore[attr-defined]
+        service, sender = await answer_one(settings, engine, "hola, tengo una consulta")
 
     assert sender.texts() == ["Reinicia tu módem, por favor."]
     assert len(fake.bodies("/v1/messages")) == 3  # the router call's three attempts, then none

@@ -20,9 +20,8 @@ from agents.models.base import (
 )
 from agents.models.pricing import DEFAULT_PRICES, Price
 from agents.models.retry import RetryPolicy
-from bots.service import build_service
 from handoffs.router import transfer_tool
-from tests.channels import RecordingSender, inbound
+from tests.channels import answer_one
 from tests.conftest import make_settings
 from tests.fake_models import Failure, FakeModelServer, FakeUsage, Slow, text, tool_call
 
@@ -194,14 +193,7 @@ async def test_new_conversation_is_routed_handed_off_served_and_costed(
             anthropic_base_url=fake.url,
             model_retry_base_seconds=0.01,
         )
-        service = build_service(settings, engine=engine)
-        service.switchboard.add_sender(sender := RecordingSender())
-        try:
-            await service.switchboard.receive(inbound("hola, tengo una consulta"))
-            await service.switchboard.drain()
-        finally:
-            await service.switchboard.close()
-            await service.provider.aclose()  # type: ignore[attr-defined]
+        service, sender = await answer_one(settings, engine, "hola, tengo una consulta")
 
     assert sender.texts() == [reply]
     [(conversation, _)] = service.store.list_conversations(contact="test:+5215512345678")

@@ -20,8 +20,7 @@ from agents.models.base import (
 from agents.models.openai import OpenAIProvider
 from agents.models.pricing import DEFAULT_PRICES
 from agents.models.retry import RetryPolicy
-from bots.service import build_service
-from tests.channels import RecordingSender, inbound
+from tests.channels import answer_one
 from tests.conftest import make_settings
 from tests.fake_models import Failure, FakeModelServer, FakeUsage, Reply, Slow, text, tool_call
 
@@ -192,15 +191,8 @@ async def test_chat_variant_in_the_engine_recovers_from_malformed_arguments(
             openai_base_url=f"{fake.url}/v1",
             openai_api="chat",
         )
-        service = build_service(settings, engine=engine)
-        service.switchboard.add_sender(sender := RecordingSender())
-        try:
-            # "factura" is a sure billing word: the router decides by rules, no model call.
-            await service.switchboard.receive(inbound("quiero ver mi factura"))
-            await service.switchboard.drain()
-        finally:
-            await service.switchboard.close()
-            await service.provider.aclose()  # type: ignore[attr-defined]
+        # "factura" is a sure billing word: the router decides by rules, no model call.
+        _, sender = await answer_one(settings, engine, "quiero ver mi factura")
 
     assert sender.texts() == [reply]
     bodies = fake.bodies("/v1/chat/completions")
@@ -238,14 +230,7 @@ async def test_responses_api_in_the_engine_routes_hands_off_and_costs(
             openai_api_key="test-key",
             openai_base_url=f"{fake.url}/v1",
         )
-        service = build_service(settings, engine=engine)
-        service.switchboard.add_sender(sender := RecordingSender())
-        try:
-            await service.switchboard.receive(inbound("hola, tengo una consulta"))
-            await service.switchboard.drain()
-        finally:
-            await service.switchboard.close()
-            await service.provider.aclose()  # type: ignore[attr-defined]
+        service, sender = await answer_one(settings, engine, "hola, tengo una consulta")
 
     assert sender.texts() == [reply]
     [(conversation, _)] = service.store.list_conversations(contact="test:+5215512345678")
