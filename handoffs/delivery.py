@@ -44,11 +44,12 @@ class Deliverer:
         self.policy = policy
 
     async def deliver(
-        self, conversation_id: int, lock: asyncio.Lock, outbox_ids: Sequence[int] | None = None
+        self, conversation_id: int, lock: asyncio.Lock, fresh: Sequence[OutboxWork] | None = None
     ) -> None:
-        """Deliver the given replies in order, or, without ids, everything the conversation has
-        pending (after a restart); retries wait outside the lock."""
-        queue = None if outbox_ids is None else list(outbox_ids)
+        """Deliver `fresh` replies (a turn just wrote them) in order, or, without them,
+        everything the conversation has pending (after a restart); retries wait outside the lock.
+        """
+        queue: list[OutboxWork | int] | None = None if fresh is None else list(fresh)
         while True:
             async with lock:
                 work = await self._next(conversation_id, queue)
@@ -61,11 +62,18 @@ class Deliverer:
                     continue
             await asyncio.sleep(wait)
 
-    async def _next(self, conversation_id: int, queue: list[int] | None) -> OutboxWork | None:
+    async def _next(
+        self, conversation_id: int, queue: list[OutboxWork | int] | None
+    ) -> OutboxWork | None:
         if queue is None:
             return await self.store.run(self.store.next_outbox, conversation_id)
         while queue:
-            work = await self.store.run(self.store.outbox_work, queue[0])
+            head = queue[0]
+            if isinstance(head, OutboxWork):
+                # A fresh reply is sent as written; any later attempt reads its row again.
+                queue[0] = head.item.id or 0
+                return head
+            work = await self.store.run(self.store.outbox_work, head)
             if work is not None:
                 return work
             queue.pop(0)  # settled meanwhile

@@ -126,7 +126,7 @@ class Switchboard:
                 outcome = await self.turns.run(conversation_id, self.config.debounce_seconds)
             if outcome is None:
                 return
-            await self.deliverer.deliver(conversation_id, lock, outcome.outbox_ids)
+            await self.deliverer.deliver(conversation_id, lock, outcome.replies)
             # Messages that arrive from here on wake the dispatcher, which runs this again.
             if not outcome.more_pending:
                 return

@@ -20,7 +20,7 @@ from handoffs.phrases import phrase
 from handoffs.swarm import Swarm, TurnInput, TurnResult
 from storage.models import Contact, Conversation, Message
 from storage.records import EscalationRecord, ReplyRecord, StepRecord, TurnRecord
-from storage.store import Store
+from storage.store import OutboxWork, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class TurnSettings:
 class TurnOutcome:
     """What a turn left to do: replies to deliver, and whether more messages wait."""
 
-    outbox_ids: list[int]
+    replies: list[OutboxWork]
     more_pending: bool
 
 
@@ -82,14 +82,15 @@ class TurnRunner:
         except Exception as exc:
             log.exception("conversation %s: turn %s failed", conversation_id, turn_id)
             record = self._failed(conversation, batch, turn_id, language, languages, exc)
-        outbox_ids = await self.store.run(self.store.save_turn, record)
+        queued = await self.store.run(self.store.save_turn, record)
         TURN_SECONDS.observe(time.perf_counter() - started)
         TURNS.labels("escalated" if record.escalation else record.inbound_status).inc()
         if record.inbound_status == "relayed" and self.staff is not None:
             await self.staff.relayed(conversation_id, _joined(batch))
         if record.escalation is not None:
             await self._notify_staff(conversation, contact, record.escalation, language)
-        return TurnOutcome(outbox_ids=outbox_ids, more_pending=len(pending) > len(batch))
+        replies = [OutboxWork(item, message, conversation, contact) for item, message in queued]
+        return TurnOutcome(replies=replies, more_pending=len(pending) > len(batch))
 
     def _detect(
         self, conversation: Conversation, contact: Contact, batch: Sequence[Message]
@@ -197,17 +198,18 @@ class TurnRunner:
     async def _earlier(self, conversation_id: int, window_start: int) -> str | None:
         """A bounded note on what fell out of the history window, so long threads keep their
         thread: the opening request and the latest handoffs."""
-        first, hidden, handoffs = await self.store.run(
+        facts = await self.store.run(
             self.store.earlier_facts, conversation_id, before_id=window_start
         )
-        if not hidden:
+        if not facts.hidden:
             return None
-        parts = [f"{hidden} earlier messages are not shown."]
-        if first is not None:
-            parts.append(f"The customer opened with: {first.text[:300]!r}.")
-        if handoffs:
+        parts = [f"{facts.hidden} earlier messages are not shown."]
+        if facts.opening is not None:
+            parts.append(f"The customer opened with: {facts.opening[:300]!r}.")
+        if facts.handoffs:
             moves = "; ".join(
-                f"{h.from_agent or 'router'} → {h.to_agent} ({h.reason[:80]})" for h in handoffs
+                f"{source or 'router'} → {desk} ({reason[:80]})"
+                for source, desk, reason in facts.handoffs
             )
             parts.append(f"Latest handoffs: {moves}.")
         return " ".join(parts)

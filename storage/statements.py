@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, case, func, insert, or_, select, update
 from sqlmodel import col
 
-from storage.models import Contact, Conversation, Message, OutboxItem
+from storage.models import Contact, Conversation, HandoffEvent, Message, OutboxItem
 
 CONTACT_BY_IDENTITY = select(
     col(Contact.id),
@@ -72,15 +72,39 @@ PENDING_INBOUND = (
     .order_by(col(Message.id))
 )
 
-SETTLED_BEFORE = (
+# Settled messages only: a reply written after a still-pending message (it answered the one
+# before) belongs in that message's history, so this is not "everything before it".
+SETTLED_RECENT = (
     select(Message)
     .where(
         col(Message.conversation_id) == bindparam("p_id"),
-        col(Message.id) < bindparam("p_before"),
         (col(Message.direction) == "out") | (col(Message.status) != "pending"),
     )
     .order_by(col(Message.id).desc())
     .limit(bindparam("p_limit"))
+)
+
+COUNT_BEFORE = (
+    select(func.count())
+    .select_from(Message)
+    .where(
+        col(Message.conversation_id) == bindparam("p_id"),
+        col(Message.id) < bindparam("p_before"),
+    )
+)
+
+OPENING_TEXT = (
+    select(col(Message.text))
+    .where(col(Message.conversation_id) == bindparam("p_id"), col(Message.direction) == "in")
+    .order_by(col(Message.id))
+    .limit(1)
+)
+
+LAST_HANDOFFS = (
+    select(col(HandoffEvent.from_agent), col(HandoffEvent.to_agent), col(HandoffEvent.reason))
+    .where(col(HandoffEvent.conversation_id) == bindparam("p_id"))
+    .order_by(col(HandoffEvent.id).desc())
+    .limit(3)
 )
 
 OLDEST_PENDING_AT = select(func.min(col(Message.created_at))).where(

@@ -44,6 +44,14 @@ class TurnContext(NamedTuple):
     history: list[Message]
 
 
+class EarlierFacts(NamedTuple):
+    """What fell out of a turn's history window, for a short note to the model."""
+
+    hidden: int
+    opening: str | None
+    handoffs: list[tuple[str | None, str, str]]
+
+
 class OutboxWork(NamedTuple):
     """An outbox row with its message, conversation and contact."""
 
@@ -224,8 +232,8 @@ class Store:
         return row[0], row[1]
 
     def turn_context(self, conversation_id: int, *, history_limit: int) -> TurnContext:
-        """A conversation, its contact, its unanswered messages and the `history_limit` settled
-        messages before them, read together; raises LookupError if it does not exist."""
+        """A conversation, its contact, its unanswered messages and its last `history_limit`
+        settled messages, read together; raises LookupError if it does not exist."""
         with self.session() as session:
             row = session.execute(sql.CONVERSATION_WITH_CONTACT, {"p_id": conversation_id}).first()
             if row is None:
@@ -234,8 +242,7 @@ class Store:
             history: Sequence[Message] = []
             if pending and history_limit:
                 history = session.scalars(
-                    sql.SETTLED_BEFORE,
-                    {"p_id": conversation_id, "p_before": pending[0].id, "p_limit": history_limit},
+                    sql.SETTLED_RECENT, {"p_id": conversation_id, "p_limit": history_limit}
                 ).all()
         return TurnContext(row[0], row[1], list(pending), list(reversed(history)))
 
@@ -260,35 +267,25 @@ class Store:
             ).first()
         return float(cost or 0.0)
 
-    def earlier_facts(
-        self, conversation_id: int, *, before_id: int
-    ) -> tuple[Message | None, int, list[HandoffEvent]]:
-        """For a long conversation: its first customer message, how many messages came before
-        `before_id`, and its last three handoffs."""
-        with self.session() as session:
-            first = session.exec(
-                select(Message)
-                .where(Message.conversation_id == conversation_id, Message.direction == "in")
-                .order_by(col(Message.id))
-                .limit(1)
-            ).first()
-            count = session.exec(
-                select(func.count())
-                .select_from(Message)
-                .where(Message.conversation_id == conversation_id, col(Message.id) < before_id)
-            ).one()
-            handoffs = session.exec(
-                select(HandoffEvent)
-                .where(HandoffEvent.conversation_id == conversation_id)
-                .order_by(col(HandoffEvent.id).desc())
-                .limit(3)
-            ).all()
-        return first, int(count), list(reversed(handoffs))
+    def earlier_facts(self, conversation_id: int, *, before_id: int) -> EarlierFacts:
+        """For a long conversation: how many messages came before `before_id`, its opening
+        customer message, and its last three handoffs."""
+        params = {"p_id": conversation_id, "p_before": before_id}
+        with self.engine.connect() as connection:
+            hidden = connection.execute(sql.COUNT_BEFORE, params).scalar_one()
+            opening = connection.execute(sql.OPENING_TEXT, params).scalar()
+            handoffs = connection.execute(sql.LAST_HANDOFFS, params).all()
+        return EarlierFacts(
+            hidden=int(hidden),
+            opening=opening,
+            handoffs=[(row[0], row[1], row[2]) for row in reversed(handoffs)],
+        )
 
     # -- turn results ------------------------------------------------------------------
 
-    def save_turn(self, turn: TurnRecord) -> list[int]:
-        """Write one turn's steps, handoffs, escalation and replies; return the outbox ids."""
+    def save_turn(self, turn: TurnRecord) -> list[tuple[OutboxItem, Message]]:
+        """Write one turn's steps, handoffs, escalation and replies; return the replies'
+        outbox rows and messages as written (so their first send needs no read)."""
         now = utcnow()
         conversation_id = turn.conversation_id
         with self.engine.begin() as connection:
@@ -330,7 +327,7 @@ class Store:
                         "p_now": now,
                     },
                 )
-            outbox_ids = [
+            queued = [
                 self._queue_reply(connection, turn, reply, channel, now) for reply in turn.replies
             ]
             changes: dict[str, Any] = {
@@ -349,42 +346,41 @@ class Store:
                 .where(col(Conversation.id) == conversation_id)
                 .values(**changes)
             )
-        return outbox_ids
+        return queued
 
     @staticmethod
     def _queue_reply(
         connection: Connection, turn: TurnRecord, reply: ReplyRecord, channel: str, now: datetime
-    ) -> int:
-        message_id = connection.execute(
-            sql.INSERT_MESSAGE,
-            {
-                "conversation_id": turn.conversation_id,
-                "channel": channel,
-                "direction": "out",
-                "author": reply.author,
-                "agent": reply.agent,
-                "text": storable(reply.text),
-                "language": reply.language,
-                "status": "queued",
-                "turn_id": turn.turn_id,
-                "created_at": now,
-                "updated_at": now,
-            },
-        ).scalar_one()
-        return int(
-            connection.execute(
-                sql.INSERT_OUTBOX,
-                {
-                    "message_id": message_id,
-                    "conversation_id": turn.conversation_id,
-                    "channel": channel,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                },
-            ).scalar_one()
+    ) -> tuple[OutboxItem, Message]:
+        message = Message(
+            conversation_id=turn.conversation_id,
+            channel=channel,
+            direction="out",
+            author=reply.author,
+            agent=reply.agent,
+            text=storable(reply.text),
+            language=reply.language,
+            status="queued",
+            turn_id=turn.turn_id,
+            created_at=now,
+            updated_at=now,
         )
+        message.id = connection.execute(
+            sql.INSERT_MESSAGE, message.model_dump(exclude={"id"})
+        ).scalar_one()
+        item = OutboxItem(
+            message_id=message.id or 0,
+            conversation_id=turn.conversation_id,
+            channel=channel,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        item.id = connection.execute(
+            sql.INSERT_OUTBOX, item.model_dump(exclude={"id"})
+        ).scalar_one()
+        return item, message
 
     def latest_escalation(self, conversation_id: int) -> Escalation | None:
         """The conversation's newest escalation."""

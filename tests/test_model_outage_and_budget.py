@@ -88,6 +88,7 @@ class PromptSizes(EchoProvider):
         size = len(request.system) + sum(len(getattr(i, "text", "")) for i in request.transcript)
         if request.agent != "router":
             self.sizes.append(size)
+            self.system = request.system
         return await super().respond(request)
 
 
@@ -108,3 +109,7 @@ async def test_the_prompt_stops_growing_once_the_history_window_is_full(
     assert len(model.sizes) == 40
     assert model.sizes[39] <= model.sizes[10] * 1.2
     assert model.sizes[39] == model.sizes[30]
+    # What fell out of the window (78 earlier messages, 10 shown) is summed up in a short note.
+    assert "Earlier in this conversation: 68 earlier messages are not shown." in model.system
+    assert "The customer opened with: 'message number 000 xxx" in model.system
+    assert "Latest handoffs: router → support (model: support)." in model.system

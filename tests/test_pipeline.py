@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from agents.errors import PermanentSendError, TransientSendError
+from agents.models.base import ModelRequest, ModelResponse
 from bots.service import Service, build_service
 from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
 from storage.models import utcnow
@@ -176,3 +177,37 @@ async def test_reply_without_a_channel_sender_is_marked_failed(echo: Service) ->
     [_, reply] = echo.store.messages(stored.conversation_id)
     assert reply.status == "failed"
     assert reply.error == "no sender configured for channel nowhere"
+
+
+class Gate(EchoProvider):
+    """Echoes, holding the first answer until `open` is set; records what each call saw."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.seen: list[list[str]] = []
+
+    async def respond(self, request: ModelRequest) -> ModelResponse:
+        if request.agent != "router":
+            self.seen.append([getattr(item, "text", "") for item in request.transcript])
+            await self.open.wait()
+        return await super().respond(request)
+
+
+async def test_a_message_sent_during_a_turn_sees_that_turns_reply(
+    engine: Engine, sqlite_url: str
+) -> None:
+    model = Gate()
+    service = build_service(make_settings(sqlite_url), engine=engine, provider=model)
+    service.switchboard.add_sender(sender := RecordingSender())
+    try:
+        await service.switchboard.receive(inbound("first question"))
+        while not model.seen:  # the first turn is waiting on the model
+            await asyncio.sleep(0.01)
+        await service.switchboard.receive(inbound("second question"))
+        model.open.set()
+        await service.switchboard.drain()
+    finally:
+        await service.close()
+    assert sender.texts() == ["echo: first question", "echo: second question"]
+    # The reply to the first was written after the second arrived; it is still its history.
+    assert model.seen[1] == ["first question", "echo: first question", "second question"]
