@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Float, Integer, String, bindparam, case, func, insert, or_, select, update
 from sqlmodel import col
 
-from storage.models import Contact, Conversation, HandoffEvent, Message, OutboxItem
+from storage.models import (
+    Contact,
+    Conversation,
+    Escalation,
+    HandoffEvent,
+    Message,
+    OutboxItem,
+    RunStep,
+)
 
 CONTACT_BY_IDENTITY = select(
     col(Contact.id),
@@ -52,9 +60,27 @@ CONVERSATION_STATUS = select(col(Conversation.status)).where(
     col(Conversation.id) == bindparam("p_id")
 )
 
-CONVERSATION_CHANNEL = select(col(Conversation.channel)).where(
-    col(Conversation.id) == bindparam("p_id")
+# Everything a turn changes on its conversation, in one statement that also names its channel.
+CLOSE_TURN = (
+    update(Conversation)
+    .where(col(Conversation.id) == bindparam("p_id"))
+    .values(
+        language=bindparam("p_language"),
+        active_agent=bindparam("p_agent"),
+        status=func.coalesce(bindparam("p_status", type_=String), col(Conversation.status)),
+        updated_at=bindparam("p_now"),
+        input_tokens=col(Conversation.input_tokens) + bindparam("p_input_tokens"),
+        output_tokens=col(Conversation.output_tokens) + bindparam("p_output_tokens"),
+        cache_write_tokens=col(Conversation.cache_write_tokens) + bindparam("p_cache_write_tokens"),
+        cache_read_tokens=col(Conversation.cache_read_tokens) + bindparam("p_cache_read_tokens"),
+        cost_usd=col(Conversation.cost_usd) + bindparam("p_cost_usd", type_=Float),
+    )
+    .returning(col(Conversation.channel))
 )
+
+INSERT_STEP = insert(RunStep)
+INSERT_HANDOFF = insert(HandoffEvent)
+INSERT_ESCALATION = insert(Escalation)
 
 CONVERSATION_WITH_CONTACT = (
     select(Conversation, Contact)

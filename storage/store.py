@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, func, insert, text, update
+from sqlalchemy import Connection, Engine, Row, func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -288,25 +288,34 @@ class Store:
         outbox rows and messages as written (so their first send needs no read)."""
         now = utcnow()
         conversation_id = turn.conversation_id
+        totals = {name: sum(getattr(step, name) for step in turn.steps) for name in TOTALS}
         with self.engine.begin() as connection:
             channel = connection.execute(
-                sql.CONVERSATION_CHANNEL, {"p_id": conversation_id}
+                sql.CLOSE_TURN,
+                {
+                    "p_id": conversation_id,
+                    "p_language": turn.language,
+                    "p_agent": turn.active_agent,
+                    "p_status": "waiting_human" if turn.escalation is not None else None,
+                    "p_now": now,
+                    **{f"p_{name}": total for name, total in totals.items()},
+                },
             ).scalar()
             if channel is None:
                 raise LookupError(f"conversation {conversation_id} does not exist")
             ids = {"conversation_id": conversation_id, "turn_id": turn.turn_id, "created_at": now}
             if turn.steps:
                 connection.execute(
-                    insert(RunStep),
+                    sql.INSERT_STEP,
                     [{**ids, "seq": seq, **_fields(step)} for seq, step in enumerate(turn.steps)],
                 )
             if turn.handoffs:
                 connection.execute(
-                    insert(HandoffEvent), [{**ids, **_fields(h)} for h in turn.handoffs]
+                    sql.INSERT_HANDOFF, [{**ids, **_fields(h)} for h in turn.handoffs]
                 )
             if turn.escalation is not None:
                 connection.execute(
-                    insert(Escalation),
+                    sql.INSERT_ESCALATION,
                     {
                         "conversation_id": conversation_id,
                         "reason": storable(turn.escalation.reason),
@@ -327,26 +336,9 @@ class Store:
                         "p_now": now,
                     },
                 )
-            queued = [
+            return [
                 self._queue_reply(connection, turn, reply, channel, now) for reply in turn.replies
             ]
-            changes: dict[str, Any] = {
-                "language": turn.language,
-                "active_agent": turn.active_agent,
-                "updated_at": now,
-            }
-            if turn.escalation is not None:
-                changes["status"] = "waiting_human"
-            for name in TOTALS:
-                total = sum(getattr(step, name) for step in turn.steps)
-                if total:
-                    changes[name] = getattr(Conversation, name) + total
-            connection.execute(
-                update(Conversation)
-                .where(col(Conversation.id) == conversation_id)
-                .values(**changes)
-            )
-        return queued
 
     @staticmethod
     def _queue_reply(
