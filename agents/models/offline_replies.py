@@ -40,7 +40,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "apology": "Sorry, I had a problem checking that. Shall we try again, or would you "
         "rather talk to a person?",
         "escalated": "I'm passing you to a person on our team; they will reply here shortly.",
-        "ask_account": "I couldn't find an account with this phone number. Could you share your "
+        "ask_account": "I couldn't find your account from this chat. Could you share your "
         "customer number? It starts with C, like C-1001, and it's printed on your invoice.",
         "account_unknown": "I couldn't find account {customer_id}. Could you check the number? "
         "It's printed on your invoice.",
@@ -101,7 +101,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "prefieres que te comunique con una persona?",
         "escalated": "Te comunico con una persona de nuestro equipo; te responderá por aquí en "
         "breve.",
-        "ask_account": "No encontré una cuenta con este número de teléfono. ¿Me compartes tu "
+        "ask_account": "No encontré tu cuenta desde este chat. ¿Me compartes tu "
         "número de cliente? Empieza con C, por ejemplo C-1001, y viene en tu factura.",
         "account_unknown": "No encontré la cuenta {customer_id}. ¿Puedes revisar el número? "
         "Viene en tu factura.",
@@ -163,7 +163,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "prefere falar com um atendente?",
         "escalated": "Vou passar você para uma pessoa da nossa equipe; ela vai responder aqui "
         "em breve.",
-        "ask_account": "Não encontrei um cadastro com este número de telefone. Pode me informar "
+        "ask_account": "Não encontrei seu cadastro por este chat. Pode me informar "
         "o seu número de cliente? Começa com C, por exemplo C-1001, e está na sua fatura.",
         "account_unknown": "Não encontrei a conta {customer_id}. Pode conferir o número? Ele "
         "está na sua fatura.",
