@@ -88,7 +88,7 @@ def _handback(settings: Settings, conversation_id: int) -> int:
     _require_schema(settings)
     store = Store(_engine(settings))
     if not store.hand_back(conversation_id):
-        print(f"frontdesk: no conversation {conversation_id}", file=sys.stderr)
+        print(f"frontdesk: no escalated conversation {conversation_id}", file=sys.stderr)
         return 1
     print(f"conversation {conversation_id} is back with the bot")
     return 0

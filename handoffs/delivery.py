@@ -70,8 +70,12 @@ class Deliverer:
         while queue:
             head = queue[0]
             if isinstance(head, OutboxWork):
-                # A fresh reply is sent as written; any later attempt reads its row again.
+                # A fresh reply is sent as written, but who owns the conversation is read now,
+                # under the lock: a person may have claimed it since the turn. Any later attempt
+                # reads the whole row again.
                 queue[0] = head.item.id or 0
+                status = await self.store.run(self.store.status, conversation_id)
+                head.conversation.status = status or head.conversation.status
                 return head
             work = await self.store.run(self.store.outbox_work, head)
             if work is not None:

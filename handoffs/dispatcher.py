@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_ERROR_SECONDS = 5.0
-MAX_FAILURES_IN_A_ROW = 3
+RETRY_AFTER_ERROR_MAX_SECONDS = 300.0
 
 
 class Dispatcher:
@@ -66,20 +66,17 @@ class Dispatcher:
                 self._idle.set()
 
     def _failed(self, conversation_id: int) -> None:
-        # A few retries ride out a passing fault (a database restart); a fault that keeps
-        # coming back must not loop, paying for model calls each round. The work stays in the
-        # database and is tried again at the next start.
+        # Retry with a doubling delay: a passing fault (a database failover) heals on its own,
+        # and a fault that keeps coming back costs one attempt per few minutes, not a loop.
         failures = self._failures[conversation_id] = self._failures.get(conversation_id, 0) + 1
-        if failures >= MAX_FAILURES_IN_A_ROW:
-            log.exception(
-                "conversation %s: work failed %d times in a row; leaving it for the next start",
-                conversation_id,
-                failures,
-            )
-            self._failures.pop(conversation_id, None)
-            return
-        log.exception("conversation %s: work failed; retrying later", conversation_id)
-        asyncio.get_running_loop().call_later(RETRY_AFTER_ERROR_SECONDS, self.wake, conversation_id)
+        delay = min(RETRY_AFTER_ERROR_SECONDS * 2 ** (failures - 1), RETRY_AFTER_ERROR_MAX_SECONDS)
+        log.exception(
+            "conversation %s: work failed (%d in a row); retrying in %.0f s",
+            conversation_id,
+            failures,
+            delay,
+        )
+        asyncio.get_running_loop().call_later(delay, self.wake, conversation_id)
 
     async def drain(self) -> None:
         """Wait until no conversation has work under way."""

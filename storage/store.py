@@ -384,14 +384,20 @@ class Store:
             ).first()
 
     def hand_back(self, conversation_id: int) -> bool:
-        """Return a conversation to the bot and resolve its open escalations; False if unknown."""
+        """Return an escalated conversation to the bot and resolve its open escalations;
+        False if there is no such escalated conversation."""
         now = utcnow()
         with self.engine.begin() as connection:
             changed = connection.execute(
                 update(Conversation)
-                .where(col(Conversation.id) == conversation_id)
+                .where(
+                    col(Conversation.id) == conversation_id,
+                    col(Conversation.status).in_(("waiting_human", "with_human")),
+                )
                 .values(status="bot", updated_at=now)
             ).rowcount
+            if not changed:
+                return False
             connection.execute(
                 update(Escalation)
                 .where(
@@ -400,7 +406,7 @@ class Store:
                 )
                 .values(status="resolved", resolved_at=now)
             )
-        return bool(changed)
+        return True
 
     def set_escalation_ref(self, escalation_id: int, staff_ref: str) -> None:
         """Remember where staff were told (e.g. a Slack message ts)."""

@@ -69,7 +69,9 @@ def test_handback_returns_an_escalated_conversation_to_the_bot(tmp_path: Path) -
     result = _run(["handback", "1"], tmp_path)
     assert (result.returncode, result.stdout) == (0, "conversation 1 is back with the bot\n")
     unknown = _run(["handback", "99"], tmp_path)
-    assert (unknown.returncode, unknown.stderr) == (1, "frontdesk: no conversation 99\n")
+    assert (unknown.returncode, unknown.stderr) == (1, "frontdesk: no escalated conversation 99\n")
+    again = _run(["handback", "1"], tmp_path)  # it is with the bot already
+    assert again.returncode == 1
 
 
 def test_a_malformed_database_url_is_one_line_without_the_url(tmp_path: Path) -> None:
