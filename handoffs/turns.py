@@ -75,13 +75,20 @@ class TurnRunner:
         started = time.perf_counter()
         languages = self._detect(conversation, contact, batch)
         language = languages[batch[-1].id or 0]
+        base = partial(
+            TurnRecord,
+            conversation_id=conversation_id,
+            turn_id=turn_id,
+            inbound_ids=tuple(message.id or 0 for message in batch),
+            language=language,
+            inbound_languages=languages,
+            active_agent=conversation.active_agent,
+        )
         try:
-            record = await self._answer(
-                conversation, contact, history, batch, turn_id, language, languages
-            )
+            record = await self._answer(base, conversation, contact, history, batch, language)
         except Exception as exc:
             log.exception("conversation %s: turn %s failed", conversation_id, turn_id)
-            record = self._failed(conversation, batch, turn_id, language, languages, exc)
+            record = self._failed(base, batch, language, exc)
         queued = await self.store.run(self.store.save_turn, record)
         TURN_SECONDS.observe(time.perf_counter() - started)
         TURNS.labels("escalated" if record.escalation else record.inbound_status).inc()
@@ -116,22 +123,13 @@ class TurnRunner:
 
     async def _answer(
         self,
+        base: Callable[..., TurnRecord],
         conversation: Conversation,
         contact: Contact,
         history: Sequence[Message],
         batch: Sequence[Message],
-        turn_id: str,
         language: str,
-        languages: dict[int, str],
     ) -> TurnRecord:
-        base = partial(
-            TurnRecord,
-            conversation_id=conversation.id or 0,
-            turn_id=turn_id,
-            inbound_ids=tuple(message.id or 0 for message in batch),
-            language=language,
-            inbound_languages=languages,
-        )
         if conversation.status != "bot":
             if self.staff is None:
                 # Nobody to relay to: say so where operators look, never drop it silently.
@@ -143,14 +141,12 @@ class TurnRunner:
                 return base(
                     inbound_status="failed",
                     inbound_error=f"{NO_STAFF}; the conversation is {conversation.status}",
-                    active_agent=conversation.active_agent,
                 )
-            return base(inbound_status="relayed", active_agent=conversation.active_agent)
+            return base(inbound_status="relayed")
         text = self._model_text(batch)
         if not text:
             return base(
                 inbound_status="answered",
-                active_agent=conversation.active_agent,
                 steps=(StepRecord(kind="reply", output={"empty_input": True}),),
                 replies=(
                     ReplyRecord(author="system", text=phrase("empty", language), language=language),
@@ -252,23 +248,12 @@ class TurnRunner:
 
     @staticmethod
     def _failed(
-        conversation: Conversation,
-        batch: Sequence[Message],
-        turn_id: str,
-        language: str,
-        languages: dict[int, str],
-        exc: Exception,
+        base: Callable[..., TurnRecord], batch: Sequence[Message], language: str, exc: Exception
     ) -> TurnRecord:
         reason = f"could not answer: {type(exc).__name__}: {exc}"[:500]
-        return TurnRecord(
-            conversation_id=conversation.id or 0,
-            turn_id=turn_id,
-            inbound_ids=tuple(message.id or 0 for message in batch),
+        return base(
             inbound_status="failed",
             inbound_error=reason,
-            language=language,
-            inbound_languages=languages,
-            active_agent=conversation.active_agent,
             steps=(StepRecord(kind="error", output={"error": reason}),),
             replies=(
                 ReplyRecord(author="system", text=phrase("failed", language), language=language),
