@@ -30,7 +30,6 @@ from storage.models import (
 )
 from storage.records import InboundRecord, ReplyRecord, Stored, TurnRecord
 
-OPEN_STATUSES = ("bot", "waiting_human", "with_human")
 T = TypeVar("T")
 TOTALS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_usd")
 
@@ -407,18 +406,6 @@ class Store:
                 .values(status="resolved", resolved_at=now)
             )
         return True
-
-    def set_escalation_ref(self, escalation_id: int, staff_ref: str) -> None:
-        """Remember where staff were told (e.g. a Slack message ts)."""
-        with self.session() as session:
-            session.execute(
-                update(Escalation)
-                .where(col(Escalation.id) == escalation_id)
-                .values(staff_ref=staff_ref)
-            )
-            session.commit()
-
-    # -- outbox ------------------------------------------------------------------------
 
     def next_outbox(self, conversation_id: int) -> OutboxWork | None:
         """The conversation's oldest undelivered reply, with what addressing it needs."""

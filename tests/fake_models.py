@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from agents.models.retry import RetryPolicy
+
 _ids = itertools.count(1)
 
 
@@ -57,6 +59,10 @@ class Slow:
 
 
 Script = Reply | Failure | Slow
+
+
+# Retries fast enough for tests: three attempts, hundredths of a second apart.
+FAST = RetryPolicy(attempts=3, timeout_seconds=2.0, base_seconds=0.01, max_seconds=0.02)
 
 
 def text(words: str, *, usage: FakeUsage | None = None, thinking: str | None = None) -> Reply:

@@ -23,9 +23,8 @@ from agents.models.retry import RetryPolicy
 from handoffs.router import transfer_tool
 from tests.channels import answer_one
 from tests.conftest import make_settings
-from tests.fake_models import Failure, FakeModelServer, FakeUsage, Slow, text, tool_call
+from tests.fake_models import FAST, Failure, FakeModelServer, FakeUsage, Slow, text, tool_call
 
-FAST = RetryPolicy(attempts=3, timeout_seconds=2.0, base_seconds=0.01, max_seconds=0.02)
 LOOKUP = ToolSpec(
     name="list_invoices",
     description="The customer's invoices.",

@@ -22,9 +22,17 @@ from agents.models.pricing import DEFAULT_PRICES
 from agents.models.retry import RetryPolicy
 from tests.channels import answer_one
 from tests.conftest import make_settings
-from tests.fake_models import Failure, FakeModelServer, FakeUsage, Reply, Slow, text, tool_call
+from tests.fake_models import (
+    FAST,
+    Failure,
+    FakeModelServer,
+    FakeUsage,
+    Reply,
+    Slow,
+    text,
+    tool_call,
+)
 
-FAST = RetryPolicy(attempts=3, timeout_seconds=2.0, base_seconds=0.01, max_seconds=0.02)
 PLANS = ToolSpec(
     name="list_plans",
     description="Plans and prices.",

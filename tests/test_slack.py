@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
@@ -25,6 +24,7 @@ from bots.slack_format import split_message, to_mrkdwn, to_plain
 from tests.conftest import make_settings
 from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, TOKEN, Failure, FakeSlack
 from tests.models import EchoProvider
+from tests.servers import serving
 
 SECRET = "test-signing-secret"
 ANA = "U0ANA"
@@ -142,32 +142,12 @@ async def running(
     }
     values.update(settings)
     service = build_service(make_settings(sqlite_url, **values), engine=engine, provider=provider)
-    config = uvicorn.Config(
-        create_app(service=service),
-        host="127.0.0.1",
-        port=0,
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        ws="none",
-        http="h11",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    if task.done():
-        task.result()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    slack = Slack(service, f"http://127.0.0.1:{port}")
-    try:
-        yield slack
-    finally:
-        await slack.http.aclose()
-        server.should_exit = True
-        await task
+    async with serving(create_app(service=service)) as url:
+        slack = Slack(service, url)
+        try:
+            yield slack
+        finally:
+            await slack.http.aclose()
 
 
 async def settle(slack: Slack) -> None:

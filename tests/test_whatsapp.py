@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
@@ -45,6 +44,7 @@ from tests.fake_twilio import (
     SentMessage,
 )
 from tests.models import EchoProvider, ScriptedProvider, text, tool_call
+from tests.servers import serving
 
 ACCOUNT = "ACtest"
 TOKEN = "test-token"
@@ -150,22 +150,9 @@ async def running(
     }
     service = build_service(make_settings(url, **values), engine=engine, provider=provider)
     app = create_app(service=service)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            http.app_state = app.state  # type: ignore[attr-defined]
-            yield WhatsApp(service=service, fake=fake, http=http)
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
+        http.app_state = app.state  # type: ignore[attr-defined]
+        yield WhatsApp(service=service, fake=fake, http=http)
 
 
 class GatedProvider(EchoProvider):
