@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
-from bots.phones import parse_address
+from bots.whatsapp.phones import parse_address
 from storage.models import Contact, Conversation, Message
 from storage.store import Store
 

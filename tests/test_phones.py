@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bots.phones import canonical_e164, parse_address
+from bots.whatsapp.phones import canonical_e164, parse_address
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from agents.models.base import ModelProvider
 from bots.app import create_app
 from bots.service import Service, build_service
-from bots.slack_format import split_message, to_mrkdwn, to_plain
+from bots.slack.formatting import split_message, to_mrkdwn, to_plain
 from tests.conftest import make_settings
 from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, TOKEN, Failure, FakeSlack
 from tests.models import EchoProvider
@@ -171,7 +171,7 @@ async def test_without_credentials_the_route_is_absent_and_startup_says_why(
         response = await client.post("/slack/events", content=body, headers=signed(body))
     assert response.status_code == 404
     assert "slack" not in service.switchboard.senders
-    [line] = [r.getMessage() for r in caplog.records if r.name == "bots.slack"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bots.slack.adapter"]
     assert line.startswith("Slack disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
 
 

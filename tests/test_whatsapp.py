@@ -26,10 +26,10 @@ from twilio.request_validator import RequestValidator
 from agents.models.base import ModelRequest, ModelResponse
 from bots.app import create_app
 from bots.service import Service, build_service
-from bots.twilio_http import rewrite_url
-from bots.twilio_sender import load_template, split_message
 from bots.whatsapp import WhatsAppChannel
-from bots.whatsapp_inbound import parse_inbound
+from bots.whatsapp.http import rewrite_url
+from bots.whatsapp.inbound import parse_inbound
+from bots.whatsapp.sender import load_template, split_message
 from handoffs.channels import OutboundMessage
 from storage.models import Message, utcnow
 from tests.conftest import make_settings

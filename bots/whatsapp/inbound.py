@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from bots.phones import PREFIX, canonical_e164, parse_address
+from bots.whatsapp.phones import PREFIX, canonical_e164, parse_address
 from handoffs.channels import InboundMessage, Media
 from storage.models import utcnow
 

@@ -15,9 +15,9 @@ from typing import Any
 from slack_bolt.context.async_context import AsyncBoltContext
 from sqlmodel import select
 
-from bots.slack_client import ProfileDirectory
-from bots.slack_format import to_plain
-from bots.slack_sender import CHANNEL, SlackTarget
+from bots.slack.client import ProfileDirectory
+from bots.slack.formatting import to_plain
+from bots.slack.sender import CHANNEL, SlackTarget
 from handoffs.channels import InboundMessage, Media
 from handoffs.switchboard import Switchboard
 from storage.models import Conversation

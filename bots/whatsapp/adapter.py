@@ -22,13 +22,13 @@ from twilio.request_validator import (
 )
 from twilio.rest import Client
 
-from bots.phones import PREFIX
 from bots.service import Service
 from bots.settings import Settings
-from bots.twilio_http import TwilioHttp
-from bots.twilio_sender import TEMPLATE_PENDING, Template, WhatsAppSender, load_template
-from bots.whatsapp_inbound import parse_inbound
-from bots.whatsapp_status import Outcome, apply_status, parse_status
+from bots.whatsapp.http import TwilioHttp
+from bots.whatsapp.inbound import parse_inbound
+from bots.whatsapp.phones import PREFIX
+from bots.whatsapp.sender import TEMPLATE_PENDING, Template, WhatsAppSender, load_template
+from bots.whatsapp.status import Outcome, apply_status, parse_status
 from storage.models import Message
 
 log = logging.getLogger(__name__)

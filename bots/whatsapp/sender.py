@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from twilio.base.exceptions import TwilioException
 
 from agents.errors import ConfigurationError, PermanentSendError, SendError, TransientSendError
-from bots.twilio_http import TwilioHttp
+from bots.whatsapp.http import TwilioHttp
 from handoffs.channels import OutboundMessage, SendReceipt
 from storage.models import utcnow
 

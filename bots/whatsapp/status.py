@@ -21,7 +21,7 @@ from enum import Enum
 
 from sqlmodel import select
 
-from bots.twilio_sender import OUTSIDE_WINDOW, TEMPLATE_PENDING, window_reason
+from bots.whatsapp.sender import OUTSIDE_WINDOW, TEMPLATE_PENDING, window_reason
 from storage.models import Message, OutboxItem, utcnow
 from storage.store import Store
 

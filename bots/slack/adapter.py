@@ -22,9 +22,9 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.signature import SignatureVerifier
 
 from bots.service import Service
-from bots.slack_client import BotIdentity, ProfileDirectory, SlackConnection
-from bots.slack_events import SlackInbox
-from bots.slack_sender import SlackSender
+from bots.slack.client import BotIdentity, ProfileDirectory, SlackConnection
+from bots.slack.events import SlackInbox
+from bots.slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
 

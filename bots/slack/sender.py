@@ -13,8 +13,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from agents.errors import PermanentSendError
-from bots.slack_client import SlackConnection, send_error
-from bots.slack_format import split_message, to_mrkdwn
+from bots.slack.client import SlackConnection, send_error
+from bots.slack.formatting import split_message, to_mrkdwn
 from handoffs.channels import OutboundMessage, SendReceipt
 
 log = logging.getLogger(__name__)
