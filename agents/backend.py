@@ -11,17 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-from agents.errors import FrontdeskError
+# Re-exported: an operator's backend raises it, and reads it from this seam's module.
+from agents.errors import BackendError as BackendError
 
 PlanKind = Literal["internet", "mobile"]
 InvoiceStatus = Literal["paid", "open", "overdue"]
 TicketStatus = Literal["open", "in_progress", "resolved", "closed"]
 RefundStatus = Literal["requested", "approved", "rejected"]
-
-
-class BackendError(FrontdeskError):
-    """The business system refused a request (unknown record, rule broken); the reason is safe
-    to show to the model."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,21 +111,40 @@ class BusinessBackend(Protocol):
     Methods raise `BackendError` when the system refuses a request for a reason worth telling.
     """
 
-    async def list_plans(self) -> Sequence[Plan]: ...
+    async def list_plans(self) -> Sequence[Plan]:
+        """Every plan on sale now, in the order sales should present them."""
+        ...
 
-    async def find_customer_by_phone(self, phone: str) -> Customer | None: ...
+    async def find_customer_by_phone(self, phone: str) -> Customer | None:
+        """The customer whose phone is `phone` (E.164, e.g. "+5215512345678"), or None.
 
-    async def get_customer(self, customer_id: str) -> Customer | None: ...
+        Numbers arrive in one canonical form per person (Mexico +52 without the 1, Argentina
+        +549, Brazil with the ninth digit); match your records in that form.
+        """
+        ...
 
-    async def list_invoices(self, customer_id: str) -> Sequence[Invoice]: ...
+    async def get_customer(self, customer_id: str) -> Customer | None:
+        """The customer with account id `customer_id` (as printed on invoices), or None."""
+        ...
 
-    async def get_invoice(self, invoice_id: str) -> Invoice | None: ...
+    async def list_invoices(self, customer_id: str) -> Sequence[Invoice]:
+        """The customer's invoices, newest first; empty when there are none."""
+        ...
+
+    async def get_invoice(self, invoice_id: str) -> Invoice | None:
+        """One invoice by id, or None. The desk checks it belongs to the customer asking."""
+        ...
 
     async def create_ticket(
         self, customer_id: str | None, subject: str, description: str
-    ) -> Ticket: ...
+    ) -> Ticket:
+        """Open a support ticket and return it with its id; `customer_id` is None when the
+        requester could not be identified."""
+        ...
 
-    async def get_ticket(self, ticket_id: str) -> Ticket | None: ...
+    async def get_ticket(self, ticket_id: str) -> Ticket | None:
+        """One ticket by id, or None."""
+        ...
 
     async def outage_status(
         self, area: str | None, *, customer_id: str | None = None
@@ -137,8 +152,16 @@ class BusinessBackend(Protocol):
         """Outages in `area`, else in the customer's area, else everywhere."""
         ...
 
-    async def create_lead(self, name: str, phone: str | None, plan_id: str, note: str) -> Lead: ...
+    async def create_lead(self, name: str, phone: str | None, plan_id: str, note: str) -> Lead:
+        """Record someone who wants `plan_id`, for a sales advisor to call back; raise
+        `BackendError` for an unknown plan."""
+        ...
 
-    async def request_refund(
-        self, invoice_id: str, amount: float, reason: str
-    ) -> RefundRequest: ...
+    async def request_refund(self, invoice_id: str, amount: float, reason: str) -> RefundRequest:
+        """Accept a refund request for processing, never pay it out blindly: raise
+        `BackendError` when the invoice is unknown, unpaid, or `amount` exceeds what is left.
+
+        Only amounts within the operator's approval limit reach this method; larger ones are
+        escalated to a person before any call.
+        """
+        ...

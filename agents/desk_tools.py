@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.backend import BackendError, BusinessBackend, Customer, Invoice
+from agents.backend import BusinessBackend, Customer, Invoice
 from agents.desk_schemas import (
     CreateLeadArgs,
     CreateTicketArgs,
@@ -24,7 +24,7 @@ from agents.desk_schemas import (
     SearchKnowledgeArgs,
     TicketArgs,
 )
-from agents.errors import UnknownDeskError
+from agents.errors import BackendError, UnknownDeskError
 from agents.intents import DESKS, find_customer_ids, find_invoice_ids, find_ticket_ids
 from agents.knowledge import KnowledgeBase
 from agents.tools import Tool, ToolContext, ToolResult

@@ -1,4 +1,4 @@
-"""The three desks (sales, support, billing): who they are, what they may do, their tools.
+"""The three desks (sales, support, billing) and the router: who they are, what they may do.
 
 The engine adds the handoff tools (`transfer_to_<desk>`, `escalate_to_human`) and the line
 naming the conversation's language; everything else an agent knows is here.
@@ -13,6 +13,13 @@ from agents.desk_tools import desk_tools
 from agents.knowledge import KnowledgeBase
 from agents.models.base import Tier
 from agents.tools import Tool
+
+ROUTER_INSTRUCTIONS = (
+    "You route customer messages for a telecom provider to one desk. "
+    "sales: plans, prices, new service, upgrades. support: internet or phone not working, "
+    "outages, equipment, tickets. billing: invoices, payments, balances, refunds. "
+    "Call exactly one transfer tool; never answer the customer yourself."
+)
 
 _TITLES = {"sales": "Sales", "support": "Technical support", "billing": "Billing"}
 

@@ -2,17 +2,19 @@
 
 FrontdeskError
 ├── ConfigurationError          the operator must fix a setting or a file
+│   └── UnknownDeskError        a desk name nobody knows
 ├── ChannelError                a channel (Slack, WhatsApp, console) failed
-│   ├── SignatureError          a request was not signed by the vendor
 │   └── SendError               a reply could not be sent
 │       ├── TransientSendError  worth retrying (rate limit, connection, 5xx)
 │       └── PermanentSendError  never worth retrying (invalid number, outside window)
 ├── ModelError                  a model provider could not answer
 │   ├── ModelUnavailableError   HTTP errors, timeouts, overload after retries
 │   └── BadToolCallError        the model asked for a tool wrongly
-└── HandoffError                the swarm could not go on
-    ├── UnknownDeskError        a desk name nobody knows
-    └── LoopCapError            a per-turn guard tripped
+└── BackendError                the business system refused a request (told to the model)
+
+A request without a valid vendor signature is not an exception: each channel's adapter answers
+it (401 for Slack, 403 for Twilio) where it checks it. A per-turn guard (handoffs, model calls,
+A→B→A) is not one either: it is an outcome of the turn, which escalates.
 """
 
 from __future__ import annotations
@@ -28,10 +30,6 @@ class ConfigurationError(FrontdeskError):
 
 class ChannelError(FrontdeskError):
     """A channel adapter failed."""
-
-
-class SignatureError(ChannelError):
-    """A request did not carry a valid vendor signature."""
 
 
 class SendError(ChannelError):
@@ -69,13 +67,10 @@ class BadToolCallError(ModelError):
     """The model called a tool that does not exist or with arguments that do not fit."""
 
 
-class HandoffError(FrontdeskError):
-    """The swarm could not continue a turn."""
-
-
-class UnknownDeskError(HandoffError):
+class UnknownDeskError(ConfigurationError):
     """A desk name that no agent answers to."""
 
 
-class LoopCapError(HandoffError):
-    """A per-turn guard (handoffs, model calls, A→B→A) tripped."""
+class BackendError(FrontdeskError):
+    """The business system refused a request (unknown record, rule broken); the reason is safe
+    to show to the model."""

@@ -20,10 +20,10 @@ from agents.models.fallback import FallbackProvider
 from agents.models.offline import OfflineProvider
 from agents.models.openai import OpenAIProvider
 from agents.models.pricing import load_prices
-from agents.models.retry import RetryPolicy as ModelRetryPolicy
+from agents.models.retry import ModelRetryPolicy
 from bots.settings import Settings
 from handoffs.channels import StaffDesk
-from handoffs.delivery import RetryPolicy
+from handoffs.delivery import DeliveryRetryPolicy
 from handoffs.router import Router
 from handoffs.swarm import Swarm, SwarmLimits
 from handoffs.switchboard import Switchboard, SwitchboardConfig
@@ -160,7 +160,7 @@ def build_service(
             history_messages=settings.history_messages,
             max_input_chars=settings.max_input_chars,
         ),
-        retry=RetryPolicy(
+        retry=DeliveryRetryPolicy(
             max_attempts=settings.send_max_attempts,
             base_seconds=settings.send_retry_base_seconds,
             max_seconds=settings.send_retry_max_seconds,

@@ -20,7 +20,7 @@ BOT_AUTHORS = ("agent", "system")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RetryPolicy:
+class DeliveryRetryPolicy:
     """How often and how patiently to retry a send that may succeed later."""
 
     max_attempts: int = 5
@@ -37,7 +37,7 @@ class Deliverer:
     """Sends pending outbox rows through each channel's sender."""
 
     def __init__(
-        self, store: Store, senders: Mapping[str, ChannelSender], policy: RetryPolicy
+        self, store: Store, senders: Mapping[str, ChannelSender], policy: DeliveryRetryPolicy
     ) -> None:
         self.store = store
         self.senders = senders
@@ -103,45 +103,54 @@ class Deliverer:
         attempt = item.attempts + 1
         try:
             receipt = await sender.send(outbound)
-        except PermanentSendError as exc:
-            log.warning("outbox %s: permanent send failure: %s", outbox_id, exc.reason)
-            await self.store.run(
-                self.store.mark_failed, outbox_id, exc.reason, attempts=item.attempts
-            )
+        except TransientSendError as exc:
+            return await self._retry_later(item, attempt, exc.reason, exc.retry_after)
+        except Exception as exc:
+            # Only what a sender calls transient is retried. A permanent refusal, and anything a
+            # sender did not expect (a bug), fails the reply with its reason for staff to see,
+            # instead of being retried as if the network had blinked.
+            if isinstance(exc, PermanentSendError):
+                reason = exc.reason
+                log.warning("outbox %s: permanent send failure: %s", outbox_id, reason)
+            else:
+                reason = f"sender error: {type(exc).__name__}: {exc}"[:500]
+                log.exception("outbox %s: the %s sender failed", outbox_id, item.channel)
+            await self.store.run(self.store.mark_failed, outbox_id, reason, attempts=item.attempts)
             DELIVERIES.labels(item.channel, "failed").inc()
             return True
-        except Exception as exc:
-            retry_after = exc.retry_after if isinstance(exc, TransientSendError) else None
-            reason = str(exc) or type(exc).__name__
-            if attempt >= self.policy.max_attempts:
-                log.warning(
-                    "outbox %s: giving up after %s attempts: %s", outbox_id, attempt, reason
-                )
-                await self.store.run(
-                    self.store.mark_failed,
-                    outbox_id,
-                    f"{reason} (after {attempt} attempts)",
-                    attempts=item.attempts,
-                )
-                DELIVERIES.labels(item.channel, "failed").inc()
-                return True
-            delay = self.policy.delay(attempt, retry_after)
-            log.info(
-                "outbox %s: attempt %s failed (%s); retrying in %.1fs",
-                outbox_id,
-                attempt,
-                reason,
-                delay,
-            )
-            next_at = utcnow() + timedelta(seconds=delay)
-            await self.store.run(self.store.mark_retry, outbox_id, reason, next_at)
-            DELIVERIES.labels(item.channel, "retry").inc()
-            return False
         await self.store.run(
             self.store.mark_sent, outbox_id, receipt.channel_message_id, attempts=item.attempts
         )
         DELIVERIES.labels(item.channel, "sent").inc()
         return True
+
+    async def _retry_later(
+        self, item: OutboxItem, attempt: int, reason: str, retry_after: float | None
+    ) -> bool:
+        """Schedule the next attempt, or fail the reply when attempts are used up."""
+        outbox_id = item.id or 0
+        if attempt >= self.policy.max_attempts:
+            log.warning("outbox %s: giving up after %s attempts: %s", outbox_id, attempt, reason)
+            await self.store.run(
+                self.store.mark_failed,
+                outbox_id,
+                f"{reason} (after {attempt} attempts)",
+                attempts=item.attempts,
+            )
+            DELIVERIES.labels(item.channel, "failed").inc()
+            return True
+        delay = self.policy.delay(attempt, retry_after)
+        log.info(
+            "outbox %s: attempt %s failed (%s); retrying in %.1fs",
+            outbox_id,
+            attempt,
+            reason,
+            delay,
+        )
+        next_at = utcnow() + timedelta(seconds=delay)
+        await self.store.run(self.store.mark_retry, outbox_id, reason, next_at)
+        DELIVERIES.labels(item.channel, "retry").inc()
+        return False
 
 
 def _outbound(

@@ -29,13 +29,13 @@ from agents.models.base import (
     UserText,
 )
 from agents.tools import ToolContext
-from handoffs.router import ESCALATE_TOOL, Router, transfer_tool
+from handoffs.contract import ESCALATE_TOOL, HandoffBrief, transfer_target, transfer_tool
+from handoffs.prompt import system_text
+from handoffs.router import Router
+from handoffs.steps import model_step
 from storage.records import EscalationRecord, HandoffRecord, StepRecord
 
 log = logging.getLogger(__name__)
-
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pt": "Portuguese"}
-TRANSFER_PREFIX = "transfer_to_"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,24 +45,6 @@ class SwarmLimits:
     max_handoffs: int = 3
     max_model_calls: int = 8
     max_cost_per_conversation_usd: float | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HandoffBrief:
-    """What a receiving agent is told about why it got the conversation."""
-
-    from_agent: str | None
-    reason: str
-    language: str
-    known: tuple[str, ...] = ()
-
-    def render(self) -> str:
-        """The brief as a paragraph for the receiving agent's system text."""
-        source = self.from_agent or "the router"
-        lines = [f"You were just handed this conversation by {source}: {self.reason}."]
-        if self.known:
-            lines.append("Already known this turn: " + "; ".join(self.known))
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,7 +182,12 @@ class Swarm:
             agent=spec.name,
             tier=spec.tier,
             model=spec.model,
-            system=self._system_text(spec, run),
+            system=system_text(
+                spec.instructions,
+                run.turn.context.language,
+                earlier=run.turn.earlier,
+                brief=run.brief,
+            ),
             transcript=transcript,
             tools=self._tools[spec.name],
             language=run.turn.context.language,
@@ -208,10 +195,11 @@ class Swarm:
         started = time.perf_counter()
         response = await self.provider.respond(request)
         run.steps.append(
-            StepRecord(
+            model_step(
                 kind="model_call",
                 agent=spec.name,
-                model=response.model,
+                response=response,
+                started=started,
                 input={"items": len(transcript), "tools": [tool.name for tool in request.tools]},
                 output={
                     "text": response.text,
@@ -220,12 +208,6 @@ class Swarm:
                         for call in response.tool_calls
                     ],
                 },
-                input_tokens=response.usage.input_tokens,
-                output_tokens=response.usage.output_tokens,
-                cache_write_tokens=response.usage.cache_write_tokens,
-                cache_read_tokens=response.usage.cache_read_tokens,
-                cost_usd=response.cost_usd,
-                latency_ms=(time.perf_counter() - started) * 1000,
             )
         )
         return response
@@ -234,16 +216,6 @@ class Swarm:
         """Whether one more call, costing what the last one did, would pass the budget."""
         budget = self.limits.max_cost_per_conversation_usd
         return budget is not None and run.spent() + run.last_call_cost() > budget
-
-    def _system_text(self, spec: AgentSpec, run: _Run) -> str:
-        language = run.turn.context.language
-        name = LANGUAGE_NAMES.get(language, language)
-        parts = [spec.instructions, f"Conversation language: {language}. Reply in {name}."]
-        if run.turn.earlier:
-            parts.append(f"Earlier in this conversation: {run.turn.earlier}")
-        if run.brief is not None:
-            parts.append(run.brief.render())
-        return "\n\n".join(parts)
 
     def _tools_for(self, spec: AgentSpec) -> tuple[ToolSpec, ...]:
         handoffs = tuple(transfer_tool(desk) for desk in self.agents if desk != spec.name)
@@ -259,8 +231,8 @@ class Swarm:
             if call.name == ESCALATE_TOOL.name:
                 escalation = reason or "the agent asked for a person"
                 break
-            if call.name.startswith(TRANSFER_PREFIX):
-                desk = call.name.removeprefix(TRANSFER_PREFIX)
+            desk = transfer_target(call.name)
+            if desk is not None:
                 if target is not None:
                     results.append(_result(call, {"ignored": "one handoff per response"}, True))
                 elif desk not in self.agents or desk == run.agent:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from handoffs.channels import ChannelSender, InboundMessage, StaffDesk
-from handoffs.delivery import Deliverer, RetryPolicy
+from handoffs.delivery import Deliverer, DeliveryRetryPolicy
 from handoffs.dispatcher import Dispatcher
 from handoffs.language import detect_language
 from handoffs.metrics import INBOUND
@@ -27,7 +27,7 @@ class SwitchboardConfig:
 
     debounce_seconds: float = 1.5
     turn: TurnSettings = field(default_factory=TurnSettings)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: DeliveryRetryPolicy = field(default_factory=DeliveryRetryPolicy)
 
 
 class Switchboard:

@@ -1,4 +1,7 @@
-"""One turn of one conversation: detect the language, run the swarm (or relay), save it all."""
+"""One turn of one conversation: detect the language, run the swarm (or relay), save it all.
+
+What the model is shown is shaped in `handoffs.prompt`.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ from datetime import timedelta
 from functools import partial
 from itertools import takewhile
 
-from agents.models.base import AssistantText, UserText
 from agents.tools import ToolContext
 from handoffs.channels import EscalationNotice, StaffDesk
 from handoffs.language import detect_language, language_from_locale, language_from_phone
 from handoffs.metrics import TURN_SECONDS, TURNS
 from handoffs.phrases import phrase
+from handoffs.prompt import earlier_note, history_items, joined, turn_text
 from handoffs.swarm import Swarm, TurnInput, TurnResult
 from storage.models import Contact, Conversation, Message
 from storage.records import EscalationRecord, ReplyRecord, StepRecord, TurnRecord
@@ -93,7 +96,7 @@ class TurnRunner:
         TURN_SECONDS.observe(time.perf_counter() - started)
         TURNS.labels("escalated" if record.escalation else record.inbound_status).inc()
         if record.inbound_status == "relayed" and self.staff is not None:
-            await self.staff.relayed(conversation_id, _joined(batch))
+            await self.staff.relayed(conversation_id, joined(batch))
         if record.escalation is not None:
             await self._notify_staff(conversation, contact, record.escalation, language)
         replies = [OutboxWork(item, message, conversation, contact) for item, message in queued]
@@ -143,7 +146,7 @@ class TurnRunner:
                     inbound_error=f"{NO_STAFF}; the conversation is {conversation.status}",
                 )
             return base(inbound_status="relayed")
-        text = self._model_text(batch)
+        text = turn_text(batch, self.settings.max_input_chars)
         if not text:
             return base(
                 inbound_status="answered",
@@ -160,7 +163,10 @@ class TurnRunner:
         )
         earlier = None
         if len(history) >= self.settings.history_messages > 0:
-            earlier = await self._earlier(conversation.id or 0, history[0].id or 0)
+            facts = await self.store.run(
+                self.store.earlier_facts, conversation.id or 0, before_id=history[0].id or 0
+            )
+            earlier = earlier_note(facts)
         turn = TurnInput(
             context=ToolContext(
                 conversation_id=conversation.id or 0,
@@ -170,7 +176,7 @@ class TurnRunner:
                 language=language,
             ),
             active_agent=conversation.active_agent,
-            history=_transcript(history, self.settings.max_input_chars),
+            history=history_items(history, self.settings.max_input_chars),
             user_text=text,
             spent_usd=conversation.cost_usd,
             last_call_usd=last_call_usd,
@@ -190,25 +196,6 @@ class TurnRunner:
 
         result = await self.swarm.run(turn, still_ours)
         return self._record(base, result, language)
-
-    async def _earlier(self, conversation_id: int, window_start: int) -> str | None:
-        """A bounded note on what fell out of the history window, so long threads keep their
-        thread: the opening request and the latest handoffs."""
-        facts = await self.store.run(
-            self.store.earlier_facts, conversation_id, before_id=window_start
-        )
-        if not facts.hidden:
-            return None
-        parts = [f"{facts.hidden} earlier messages are not shown."]
-        if facts.opening is not None:
-            parts.append(f"The customer opened with: {facts.opening[:300]!r}.")
-        if facts.handoffs:
-            moves = "; ".join(
-                f"{source or 'router'} → {desk} ({reason[:80]})"
-                for source, desk, reason in facts.handoffs
-            )
-            parts.append(f"Latest handoffs: {moves}.")
-        return " ".join(parts)
 
     @staticmethod
     def _record(base: Callable[..., TurnRecord], result: TurnResult, language: str) -> TurnRecord:
@@ -238,14 +225,6 @@ class TurnRunner:
             escalation=result.escalation,
         )
 
-    def _model_text(self, batch: Sequence[Message]) -> str:
-        text = _joined(batch).strip()
-        limit = self.settings.max_input_chars
-        if len(text) > limit:
-            # Very long pastes are kept whole in storage; the model sees the start, bounded.
-            text = text[:limit] + f"\n[message truncated: {len(text) - limit} more characters]"
-        return text
-
     @staticmethod
     def _failed(
         base: Callable[..., TurnRecord], batch: Sequence[Message], language: str, exc: Exception
@@ -258,7 +237,7 @@ class TurnRunner:
             replies=(
                 ReplyRecord(author="system", text=phrase("failed", language), language=language),
             ),
-            escalation=EscalationRecord(reason=reason, summary=_joined(batch)[:500]),
+            escalation=EscalationRecord(reason=reason, summary=joined(batch)[:500]),
         )
 
     async def _notify_staff(
@@ -291,26 +270,3 @@ class TurnRunner:
         except Exception:
             # The escalation is stored and visible in the inbox even if the notice fails.
             log.exception("conversation %s: could not notify staff", conversation.id)
-
-
-def _joined(batch: Sequence[Message]) -> str:
-    parts = []
-    for message in batch:
-        text = message.text
-        for media in message.media or ():
-            text = f"{text}\n{media.get('description') or '[the customer sent an attachment]'}"
-        parts.append(text.strip())
-    return "\n".join(part for part in parts if part)
-
-
-def _transcript(history: Sequence[Message], max_chars: int) -> tuple[UserText | AssistantText, ...]:
-    """Earlier messages as the model sees them, each cut to `max_chars` to bound the prompt."""
-    items: list[UserText | AssistantText] = []
-    for message in history:
-        text = message.text[:max_chars]
-        if message.direction == "in":
-            if message.status in ("answered", "relayed", "failed") and text.strip():
-                items.append(UserText(text=text))
-        elif message.status != "cancelled":
-            items.append(AssistantText(text=text, agent=message.agent))
-    return tuple(items)

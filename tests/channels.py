@@ -8,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from agents.errors import SendError
 from bots.service import Service, build_service
 from bots.settings import Settings
 from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
@@ -25,7 +24,7 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[OutboundMessage] = []
         self.attempts = 0
-        self.fail_next: deque[SendError] = deque()
+        self.fail_next: deque[Exception] = deque()
 
     async def send(self, message: OutboundMessage) -> SendReceipt:
         self.attempts += 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agents.models.retry import RetryPolicy
+from agents.models.retry import ModelRetryPolicy
 
 _ids = itertools.count(1)
 
@@ -62,7 +62,7 @@ Script = Reply | Failure | Slow
 
 
 # Retries fast enough for tests: three attempts, hundredths of a second apart.
-FAST = RetryPolicy(attempts=3, timeout_seconds=2.0, base_seconds=0.01, max_seconds=0.02)
+FAST = ModelRetryPolicy(attempts=3, timeout_seconds=2.0, base_seconds=0.01, max_seconds=0.02)
 
 
 def text(words: str, *, usage: FakeUsage | None = None, thinking: str | None = None) -> Reply:

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from tests.waiting import wait_until
+
 
 @asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[str]:
@@ -25,10 +27,7 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: server.started or task.done(), what="uvicorn to start")
     if task.done():
         task.result()  # raises what stopped the server from starting
     assert server.started, "uvicorn did not start"

@@ -21,6 +21,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.fake_slack import FakeSlack
 from tests.fake_twilio import FakeTwilio
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "crash-signing-secret"
@@ -46,12 +47,14 @@ async def serving(
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        for _ in range(300):
+
+        async def healthy() -> bool:
             try:
-                if (await client.get("/healthz")).status_code == 200:
-                    break
+                return (await client.get("/healthz")).status_code == 200
             except httpx.TransportError:
-                await asyncio.sleep(0.05)
+                return False
+
+        await wait_until(healthy, what="frontdesk serve to answer /healthz", timeout=30)
         try:
             yield client, process
         finally:
@@ -131,10 +134,11 @@ async def test_killed_after_the_ack_the_server_answers_once_when_back(tmp_path: 
             # answer to the first message would be there too.
             body, headers = _slack_dm("gracias", ts="1700000001.000100")
             assert (await client.post("/slack/events", content=body, headers=headers)).is_success
-            for _ in range(400):
-                if len(slack.posts()) >= 2 and twilio.messages:
-                    break
-                await asyncio.sleep(0.05)
+            await wait_until(
+                lambda: len(slack.posts()) >= 2 and bool(twilio.messages),
+                what="both channels' replies after the restart",
+                timeout=20,
+            )
     finally:
         await slack.close()
         await twilio.stop()

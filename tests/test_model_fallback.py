@@ -16,14 +16,14 @@ from agents.models.base import ModelRequest, UserText
 from agents.models.fallback import FallbackProvider
 from agents.models.offline import OfflineProvider
 from agents.models.openai import OpenAIProvider
-from agents.models.retry import RetryPolicy
+from agents.models.retry import ModelRetryPolicy
 from bots.service import choose_provider
 from tests.channels import answer_one
 from tests.conftest import make_settings
 from tests.fake_models import Failure, FakeModelServer, text, tool_call
 
 KEY = "sk-test-secret"
-FAST = RetryPolicy(attempts=2, timeout_seconds=2.0, base_seconds=0.01, max_seconds=0.02)
+FAST = ModelRetryPolicy(attempts=2, timeout_seconds=2.0, base_seconds=0.01, max_seconds=0.02)
 REQUEST = ModelRequest(
     agent="sales",
     tier="strong",

@@ -19,7 +19,7 @@ from agents.models.base import (
     UserText,
 )
 from agents.models.pricing import DEFAULT_PRICES, Price
-from agents.models.retry import RetryPolicy
+from agents.models.retry import ModelRetryPolicy
 from handoffs.router import transfer_tool
 from tests.channels import answer_one
 from tests.conftest import make_settings
@@ -120,7 +120,7 @@ async def test_transcript_is_folded_into_alternating_turns() -> None:
 
 
 async def test_retry_after_is_honoured_up_to_the_cap() -> None:
-    policy = RetryPolicy(attempts=3, timeout_seconds=2.0, max_retry_after_seconds=0.3)
+    policy = ModelRetryPolicy(attempts=3, timeout_seconds=2.0, max_retry_after_seconds=0.3)
     async with FakeModelServer() as fake:
         provider = AnthropicProvider("test-key", base_url=fake.url, retry=policy)
         fake.script("anthropic", Failure(status=429, retry_after="3600"), text("ok"))
@@ -135,7 +135,7 @@ async def test_retry_after_is_honoured_up_to_the_cap() -> None:
 
 
 async def test_overload_server_error_and_timeout_are_retried_then_unavailable() -> None:
-    policy = RetryPolicy(attempts=3, timeout_seconds=0.3, base_seconds=0.01, max_seconds=0.02)
+    policy = ModelRetryPolicy(attempts=3, timeout_seconds=0.3, base_seconds=0.01, max_seconds=0.02)
     async with FakeModelServer() as fake:
         provider = AnthropicProvider("test-key", base_url=fake.url, retry=policy)
         fake.script("anthropic", Failure(status=529), Failure(status=500), Slow(seconds=5))

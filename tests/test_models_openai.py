@@ -19,7 +19,7 @@ from agents.models.base import (
 )
 from agents.models.openai import OpenAIProvider
 from agents.models.pricing import DEFAULT_PRICES
-from agents.models.retry import RetryPolicy
+from agents.models.retry import ModelRetryPolicy
 from tests.channels import answer_one
 from tests.conftest import make_settings
 from tests.fake_models import (
@@ -159,7 +159,7 @@ async def test_malformed_tool_arguments_become_empty_arguments(api: str) -> None
 
 
 async def test_rate_limit_waits_the_capped_retry_after_then_succeeds() -> None:
-    policy = RetryPolicy(attempts=2, timeout_seconds=2.0, max_retry_after_seconds=0.2)
+    policy = ModelRetryPolicy(attempts=2, timeout_seconds=2.0, max_retry_after_seconds=0.2)
     async with FakeModelServer() as fake:
         provider = OpenAIProvider("test-key", base_url=f"{fake.url}/v1", retry=policy)
         fake.script("openai", Failure(status=429, retry_after="600"), text("ok"))
@@ -171,7 +171,7 @@ async def test_rate_limit_waits_the_capped_retry_after_then_succeeds() -> None:
 
 
 async def test_server_errors_and_timeouts_exhaust_the_attempts() -> None:
-    policy = RetryPolicy(attempts=3, timeout_seconds=0.3, base_seconds=0.01, max_seconds=0.02)
+    policy = ModelRetryPolicy(attempts=3, timeout_seconds=0.3, base_seconds=0.01, max_seconds=0.02)
     async with FakeModelServer() as fake:
         provider = OpenAIProvider("test-key", base_url=f"{fake.url}/v1", retry=policy)
         fake.script("openai", Failure(status=500), Slow(seconds=5), Failure(status=503))

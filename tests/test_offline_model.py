@@ -25,15 +25,11 @@ from agents.models.base import (
 )
 from agents.models.offline import OfflineProvider
 from agents.tools import ToolContext
+from handoffs.contract import ESCALATE_TOOL, transfer_tool
 
 MARIA = "+5215512345678"
 JOAO = "+5511987654321"
 DESKS = ("sales", "support", "billing")
-REASON = {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}
-
-
-def handoff_spec(name: str) -> ToolSpec:
-    return ToolSpec(name=name, description="", parameters=REASON)
 
 
 @pytest.fixture
@@ -53,9 +49,9 @@ def model() -> OfflineProvider:
 
 def tools_of(agent: AgentSpec, *, handoffs: bool = True) -> tuple[ToolSpec, ...]:
     """The agent's tools as the engine offers them: desk tools, transfers, escalation."""
-    extra = [f"transfer_to_{desk}" for desk in DESKS if desk != agent.name]
-    extra = [*extra, "escalate_to_human"] if handoffs else []
-    return (*(tool.spec() for tool in agent.tools), *map(handoff_spec, extra))
+    transfers = [transfer_tool(desk) for desk in DESKS if desk != agent.name]
+    extra = [*transfers, ESCALATE_TOOL] if handoffs else []
+    return (*(tool.spec() for tool in agent.tools), *extra)
 
 
 def ask(
@@ -147,7 +143,7 @@ async def test_the_router_always_transfers(model: OfflineProvider, text: str, de
         tier="fast",
         system="Route.",
         transcript=(UserText(text=text),),
-        tools=tuple(handoff_spec(f"transfer_to_{d}") for d in DESKS),
+        tools=tuple(transfer_tool(d) for d in DESKS),
     )
     call = only_call(await model.respond(request))
     assert call.name == f"transfer_to_{desk}"

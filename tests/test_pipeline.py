@@ -16,6 +16,7 @@ from storage.models import utcnow
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
 from tests.models import EchoProvider
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -117,11 +118,12 @@ async def test_undelivered_reply_is_delivered_once_after_restart(
     crashed = build_service(make_settings(sqlite_url), engine=engine, provider=EchoProvider())
     crashed.switchboard.add_sender(HangingSender())
     await crashed.switchboard.receive(inbound("please answer"))
-    for _ in range(200):
-        if crashed.store.count_messages(direction="out"):
-            break
-        await asyncio.sleep(0.01)
+    # The precondition: the reply was written to the outbox before the "crash".
+    await wait_until(
+        lambda: crashed.store.count_messages(direction="out") == 1, what="the reply to be queued"
+    )
     await crashed.switchboard.close()
+    assert [m.status for m in crashed.store.messages(1)] == ["answered", "queued"]
 
     restarted = build_service(make_settings(sqlite_url), engine=engine, provider=EchoProvider())
     restarted.switchboard.add_sender(sender := RecordingSender())
@@ -149,6 +151,20 @@ async def test_permanent_send_error_is_recorded_not_retried(echo: Service) -> No
     assert sender.attempts == 1
     [_, reply] = echo.store.messages(stored.conversation_id)
     assert (reply.status, reply.error) == ("failed", "invalid number")
+
+
+async def test_a_bug_in_a_sender_fails_the_reply_once_and_is_not_retried(echo: Service) -> None:
+    sender = _sender(echo)
+    sender.fail_next.append(KeyError("recipient"))
+    stored = await echo.switchboard.receive(inbound("hello"))
+    await echo.switchboard.drain()
+    assert sender.attempts == 1
+    [_, reply] = echo.store.messages(stored.conversation_id)
+    assert (reply.status, reply.error) == ("failed", "sender error: KeyError: 'recipient'")
+    # The conversation goes on: the next reply is sent.
+    await echo.switchboard.receive(inbound("still there?"))
+    await echo.switchboard.drain()
+    assert sender.texts() == ["echo: still there?"]
 
 
 async def test_send_that_keeps_failing_is_marked_failed_after_max_attempts(echo: Service) -> None:
@@ -201,8 +217,7 @@ async def test_a_message_sent_during_a_turn_sees_that_turns_reply(
     service.switchboard.add_sender(sender := RecordingSender())
     try:
         await service.switchboard.receive(inbound("first question"))
-        while not model.seen:  # the first turn is waiting on the model
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: bool(model.seen), what="the first turn to wait on the model")
         await service.switchboard.receive(inbound("second question"))
         model.open.set()
         await service.switchboard.drain()

@@ -30,7 +30,7 @@ from agents.models.base import (
 )
 from agents.models.pricing import DEFAULT_MODELS, PriceTable
 from agents.models.retry import (
-    RetryPolicy,
+    ModelRetryPolicy,
     TransientError,
     is_retryable_status,
     retry_after,
@@ -62,9 +62,9 @@ class AnthropicProvider:
         strong_model: str = DEFAULT_MODELS["anthropic"]["strong"],
         effort: str | None = "low",
         prices: PriceTable | None = None,
-        retry: RetryPolicy | None = None,
+        retry: ModelRetryPolicy | None = None,
     ) -> None:
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or ModelRetryPolicy()
         self.models = {"fast": fast_model, "strong": strong_model}
         self.effort = effort
         self.prices = prices or PriceTable()

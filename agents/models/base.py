@@ -60,11 +60,17 @@ TranscriptItem = UserText | AssistantText | ToolCallItem | ToolResultItem
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolSpec:
-    """A tool as the model sees it: a name, a one-paragraph description, a JSON schema."""
+    """A tool as the model sees it: a name, a one-paragraph description, a JSON schema.
+
+    `hands_off_to` (a desk) and `escalates` mark the engine's handoff tools, so that a provider
+    can tell them apart without knowing how they are named; vendors never see these two.
+    """
 
     name: str
     description: str
     parameters: dict[str, Any]
+    hands_off_to: str | None = None
+    escalates: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -36,8 +36,6 @@ from agents.models.offline_render import render_results
 from agents.models.offline_replies import LANGUAGES, PHRASES, TEAMS, say
 
 MODEL = "offline-rules-1"
-TRANSFER_PREFIX = "transfer_to_"
-ESCALATE = "escalate_to_human"
 _REASONS = {
     "sales": "plans and sales question",
     "support": "technical support question",
@@ -87,7 +85,8 @@ class OfflineProvider:
 
     def _answer(self, request: ModelRequest, language: str) -> Action:
         results = _trailing_results(request.transcript)
-        handoffs_only = all(r.name.startswith(TRANSFER_PREFIX) for r in results)
+        handoff_tools = set(_transfers(request).values())
+        handoffs_only = all(r.name in handoff_tools for r in results)
         if results and not handoffs_only:
             return render_results(results, language)
         user = _last_user_text(request.transcript)
@@ -97,12 +96,13 @@ class OfflineProvider:
 
     def _decide(self, request: ModelRequest, text: str, language: str) -> Action:
         tools = {tool.name for tool in request.tools}
-        if wants_human(text) and ESCALATE in tools:
-            return _call(request, ESCALATE, reason="customer asked for a person")
+        escalate = next((tool.name for tool in request.tools if tool.escalates), None)
+        if wants_human(text) and escalate is not None:
+            return _call(request, escalate, reason="customer asked for a person")
         guess = classify_desk(text)
-        transfer = f"{TRANSFER_PREFIX}{guess.desk}"
+        transfer = _transfers(request).get(guess.desk or "")
         # Only a confident guess moves the customer, so a desk never sends them straight back.
-        if guess.confident and guess.desk and guess.desk != request.agent and transfer in tools:
+        if guess.confident and guess.desk and guess.desk != request.agent and transfer:
             return _call(request, transfer, reason=_REASONS[guess.desk])
         action = _desk_action(request, text, tools, language)
         if action is not None:
@@ -123,7 +123,12 @@ def _route(request: ModelRequest) -> ToolCall:
     guess = classify_desk(text)
     desk = guess.desk or "support"
     why = f"keywords point to {desk}" if guess.desk else "no clear topic, support by default"
-    return _call(request, f"{TRANSFER_PREFIX}{desk}", reason=f"router: {why}")
+    return _call(request, _transfers(request)[desk], reason=f"router: {why}")
+
+
+def _transfers(request: ModelRequest) -> dict[str, str]:
+    """The handoff tools this request offers, by the desk each hands the conversation to."""
+    return {tool.hands_off_to: tool.name for tool in request.tools if tool.hands_off_to}
 
 
 def _desk_action(request: ModelRequest, text: str, tools: set[str], language: str) -> Action | None:

@@ -176,5 +176,4 @@ _RENDERERS: dict[str, Callable[[Content, str], str]] = {
     "list_invoices": _invoices,
     "get_invoice": _invoice,
     "request_refund": _refund,
-    "escalate_to_human": lambda content, language: say(language, "escalated"),
 }

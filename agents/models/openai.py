@@ -28,7 +28,7 @@ from agents.models.base import (
 )
 from agents.models.pricing import DEFAULT_MODELS, PriceTable
 from agents.models.retry import (
-    RetryPolicy,
+    ModelRetryPolicy,
     TransientError,
     is_retryable_status,
     retry_after,
@@ -57,9 +57,9 @@ class OpenAIProvider:
         api: Api = "responses",
         reasoning_effort: str | None = "low",
         prices: PriceTable | None = None,
-        retry: RetryPolicy | None = None,
+        retry: ModelRetryPolicy | None = None,
     ) -> None:
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or ModelRetryPolicy()
         self.models = {"fast": fast_model, "strong": strong_model}
         self.api = api
         self.reasoning_effort = reasoning_effort

@@ -31,7 +31,7 @@ def is_retryable_status(status: int) -> bool:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RetryPolicy:
+class ModelRetryPolicy:
     """How hard to try one model call: attempts, per-attempt timeout and capped backoff."""
 
     attempts: int = 3
@@ -59,7 +59,7 @@ class TransientError(Exception):
 
 
 async def with_retries(
-    attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, *, label: str
+    attempt: Callable[[], Awaitable[T]], policy: ModelRetryPolicy, *, label: str
 ) -> T:
     """Run `attempt` until it succeeds or the policy gives up with ModelUnavailableError."""
     for number in range(1, policy.attempts + 1):
