@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
+from agents.models.base import ModelRequest, ModelResponse
 from bots.service import build_service
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
@@ -84,7 +85,7 @@ class PromptSizes(EchoProvider):
     def __init__(self) -> None:
         self.sizes: list[int] = []
 
-    async def respond(self, request):  # type: ignore[no-untyped-def]
+    async def respond(self, request: ModelRequest) -> ModelResponse:
         size = len(request.system) + sum(len(getattr(i, "text", "")) for i in request.transcript)
         if request.agent != "router":
             self.sizes.append(size)

@@ -20,7 +20,7 @@ from agents.models.base import (
 )
 from agents.models.pricing import DEFAULT_PRICES, Price
 from agents.models.retry import ModelRetryPolicy
-from handoffs.router import transfer_tool
+from handoffs.contract import transfer_tool
 from tests.channels import answer_one
 from tests.conftest import make_settings
 from tests.fake_models import FAST, Failure, FakeModelServer, FakeUsage, Slow, text, tool_call

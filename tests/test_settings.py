@@ -19,5 +19,5 @@ def test_env_example_lists_exactly_the_settings_read() -> None:
 def test_env_example_as_a_dotenv_file_gives_the_defaults(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(EXAMPLE.read_text())  # tests run in tmp_path
     settings = load_settings()
-    assert settings == Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings == Settings(_env_file=None)
     assert settings.model_provider == "auto" and settings.anthropic_api_key is None
