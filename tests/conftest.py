@@ -12,11 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from agents.demo_backend import DemoBackend
+from agents.desks import AgentSpec, build_agents
+from agents.knowledge import KnowledgeBase, default_knowledge_dir
 from bots.service import Service, build_service
 from bots.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.channels import RecordingSender
+from tests.desks import NOW
 
 ENV_PREFIXES = ("FRONTDESK_", "SLACK_", "TWILIO_", "ANTHROPIC_", "OPENAI_", "DATABASE_URL")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -144,3 +148,21 @@ def sender(service: Service) -> RecordingSender:
     sender = service.switchboard.senders["test"]
     assert isinstance(sender, RecordingSender)
     return sender
+
+
+@pytest.fixture
+def backend() -> DemoBackend:
+    """The demo business with its clock stopped at NOW."""
+    return DemoBackend(clock=lambda: NOW)
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> KnowledgeBase:
+    """The knowledge base that ships with frontdesk."""
+    return KnowledgeBase.load(default_knowledge_dir())
+
+
+@pytest.fixture
+def agents(backend: DemoBackend, knowledge: KnowledgeBase) -> dict[str, AgentSpec]:
+    """The three desks over the demo backend."""
+    return build_agents(backend, knowledge)

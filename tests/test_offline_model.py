@@ -2,123 +2,30 @@
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from agents.demo_backend import DemoBackend
-from agents.desks import AgentSpec, build_agents
-from agents.knowledge import KnowledgeBase, default_knowledge_dir
+from agents.desks import AgentSpec
 from agents.models.base import (
     AssistantText,
     ModelProvider,
     ModelRequest,
-    ModelResponse,
     ToolCall,
     ToolCallItem,
     ToolResultItem,
-    ToolSpec,
-    TranscriptItem,
     UserText,
 )
 from agents.models.offline import OfflineProvider
 from agents.tools import ToolContext
-from handoffs.contract import ESCALATE_TOOL, transfer_tool
-
-MARIA = "+5215512345678"
-JOAO = "+5511987654321"
-DESKS = ("sales", "support", "billing")
-
-
-@pytest.fixture
-def backend() -> DemoBackend:
-    return DemoBackend(clock=lambda: datetime(2025, 11, 20, 15, 30, tzinfo=UTC))
-
-
-@pytest.fixture
-def agents(backend: DemoBackend) -> dict[str, AgentSpec]:
-    return build_agents(backend, KnowledgeBase.load(default_knowledge_dir()))
+from handoffs.contract import transfer_tool
+from tests.desks import DESKS, MARIA, ask, converse, only_call, tools_of
 
 
 @pytest.fixture
 def model() -> OfflineProvider:
     return OfflineProvider()
-
-
-def tools_of(agent: AgentSpec, *, handoffs: bool = True) -> tuple[ToolSpec, ...]:
-    """The agent's tools as the engine offers them: desk tools, transfers, escalation."""
-    transfers = [transfer_tool(desk) for desk in DESKS if desk != agent.name]
-    extra = [*transfers, ESCALATE_TOOL] if handoffs else []
-    return (*(tool.spec() for tool in agent.tools), *extra)
-
-
-def ask(
-    agent: AgentSpec,
-    *transcript: TranscriptItem,
-    language: str = "es",
-    tools: tuple[ToolSpec, ...] | None = None,
-) -> ModelRequest:
-    return ModelRequest(
-        agent=agent.name,
-        tier=agent.tier,
-        system=agent.instructions,
-        transcript=transcript,
-        tools=tools_of(agent) if tools is None else tools,
-        language=language,
-    )
-
-
-def only_call(response: ModelResponse) -> ToolCall:
-    assert response.text == ""
-    [call] = response.tool_calls
-    return call
-
-
-async def converse(
-    model: OfflineProvider,
-    agents: dict[str, AgentSpec],
-    desk: str,
-    text: str,
-    *,
-    phone: str = MARIA,
-    language: str = "es",
-) -> tuple[str, str, list[str], str | None]:
-    """Drive one turn the way the engine does: run tools, follow one transfer, stop on text.
-
-    Returns the final desk, the reply, the tools called and the escalation reason, if any.
-    """
-    context = ToolContext(
-        conversation_id=1,
-        channel="whatsapp",
-        contact=f"whatsapp:{phone}",
-        phone=phone,
-        language=language,
-    )
-    work: list[TranscriptItem] = []
-    called: list[str] = []
-    for _ in range(6):
-        agent = agents[desk]
-        response = await model.respond(ask(agent, UserText(text=text), *work, language=language))
-        if not response.tool_calls:
-            return desk, response.text, called, None
-        call = only_call(response)
-        called.append(call.name)
-        if call.name.startswith("transfer_to_"):
-            desk, work = call.name.removeprefix("transfer_to_"), []
-            continue
-        if call.name == "escalate_to_human":
-            return desk, "", called, str(call.arguments["reason"])
-        tool = next(t for t in agent.tools if t.name == call.name)
-        result = await tool.run(call.arguments, context)
-        if result.escalate:
-            return desk, "", called, result.escalate
-        work += [
-            ToolCallItem(calls=response.tool_calls),
-            ToolResultItem(call_id=call.id, name=call.name, content=result.content),
-        ]
-    raise AssertionError(f"no reply after six model calls: {called}")
 
 
 def test_it_is_a_model_provider(model: OfflineProvider) -> None:
@@ -310,101 +217,3 @@ async def test_only_the_last_customer_message_counts(
     assert response.text.startswith("¡Hola!")
     burst = UserText(text="hola\nbuenas tardes\nquiero ver mi factura")
     assert only_call(await model.respond(ask(agents["billing"], burst))).name == "list_invoices"
-
-
-@pytest.mark.asyncio
-async def test_knowledge_results_become_the_article_or_a_request_for_more(
-    model: OfflineProvider, agents: dict[str, AgentSpec]
-) -> None:
-    desk, reply, called, _ = await converse(
-        model, agents, "support", "o roteador está lento", phone=JOAO, language="pt"
-    )
-    assert (desk, called) == ("support", ["search_knowledge"])
-    assert reply.startswith("*Internet lenta ou sem conexão: reinicie o roteador*\n")
-    assert "tire da tomada, espere 30 segundos" in reply
-
-    _, reply, called, _ = await converse(model, agents, "support", "quiero una pizza")
-    assert called == ["search_knowledge"]
-    assert reply == "¿Me cuentas un poco más sobre lo que necesitas? Así te puedo ayudar mejor."
-
-
-@pytest.mark.asyncio
-async def test_an_unknown_customer_is_asked_for_the_account_number(
-    model: OfflineProvider, agents: dict[str, AgentSpec]
-) -> None:
-    _, reply, called, _ = await converse(
-        model, agents, "billing", "quiero ver mi factura", phone="+5215500000000"
-    )
-    assert called == ["list_invoices"]
-    assert "número de cliente" in reply
-    assert "C-1001" in reply
-
-
-@pytest.mark.asyncio
-@pytest.mark.parametrize(
-    ("name", "content", "language", "expected"),
-    [
-        ("request_refund", {"executed": False, "needs_approval": True, "invoice_id": "INV-2041",
-                            "amount": 129.9, "currency": "BRL"}, "pt",
-         "O seu reembolso de 129,90 BRL da fatura INV-2041 precisa da aprovação"),
-        ("create_ticket", {"created": True, "ticket": {"id": "T-4413", "subject": "No signal",
-                                                      "status": "open"}}, "en",
-         'I opened ticket T-4413: "No signal".'),
-        ("outage_status", {"area": "Monterrey Centro", "needs_area": False, "outages": [
-            {"area": "Monterrey Centro", "description": "cut", "eta": "2025-11-20T19:00:00+00:00"}
-        ]}, "es", "Estimamos que el servicio vuelva el 20/11/2025 a las 19:00 (UTC)."),
-        ("get_ticket", {"found": True, "ticket": {"id": "T-4412", "subject": "Drops",
-                                                 "status": "in_progress"}}, "pt",
-         "O chamado T-4412 (“Drops”) está em andamento."),
-        ("create_lead", {"created": True, "lead": {"id": "L-0001", "name": "Ana"},
-                         "plan": {"name": "Fibra 300"}}, "es",
-         "¡Listo, Ana! Registré tu solicitud del plan Fibra 300 (folio L-0001)."),
-        ("get_invoice", {"error": "billing system down"}, "en", "Sorry, I had a problem"),
-    ],
-)  # fmt: skip
-async def test_tool_results_are_worded_in_the_conversation_language(
-    model: OfflineProvider,
-    agents: dict[str, AgentSpec],
-    name: str,
-    content: dict[str, Any],
-    language: str,
-    expected: str,
-) -> None:
-    call = ToolCall(id="call_1", name=name, arguments={})
-    desk = {"create_lead": "sales", "request_refund": "billing"}.get(name, "support")
-    request = ask(
-        agents[desk],
-        UserText(text="..."),
-        ToolCallItem(calls=(call,)),
-        ToolResultItem(call_id="call_1", name=name, content=content, is_error="error" in content),
-        language=language,
-    )
-    response = await model.respond(request)
-    assert response.tool_calls == ()
-    assert expected in response.text
-
-
-@pytest.mark.asyncio
-async def test_responses_are_deterministic_with_usage_and_no_cost(
-    model: OfflineProvider, agents: dict[str, AgentSpec]
-) -> None:
-    earlier = ToolCallItem(calls=(ToolCall(id="call_1", name="list_plans", arguments={}),))
-    done = ToolResultItem(call_id="call_1", name="list_plans", content={"plans": []})
-    request = ask(
-        agents["billing"],
-        UserText(text="listo"),
-        AssistantText(text="ok"),
-        earlier,
-        done,
-        UserText(text="la factura INV-1041"),
-    )
-    first, second = await model.respond(request), await model.respond(request)
-    assert first == second
-    assert first.model == "offline-rules-1"
-    assert first.cost_usd == 0.0
-    assert only_call(first).id == "call_2"
-
-    simple = ask(agents["sales"], UserText(text="hola"))
-    greeting = await model.respond(simple)
-    assert greeting.usage.input_tokens == math.ceil((len(simple.system) + len("hola")) / 4)
-    assert greeting.usage.output_tokens == math.ceil(len(greeting.text) / 4)
