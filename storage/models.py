@@ -1,4 +1,5 @@
-"""The tables: contacts, conversations, messages, outbox, handoffs, escalations, run steps.
+"""The tables: contacts, conversations, messages, outbox, handoffs, escalations, run steps,
+and the staff desk's: staff members, ownership events, notes, saved replies.
 
 Times are timezone-aware UTC (`utcnow()`); SQLModel's UTCDateTime stores them alike on SQLite
 and PostgreSQL.
@@ -94,6 +95,8 @@ class Message(SQLModel, table=True):
     direction: str = Field(max_length=3)
     author: str = Field(max_length=10)
     agent: str | None = Field(default=None, max_length=40)
+    # The staff member's name on a staff reply, so the customer and the transcript say who.
+    author_name: str | None = Field(default=None, max_length=100)
     text: str = _text_column(nullable=False)
     media: list[dict[str, Any]] | None = _json_column()
     language: str | None = Field(default=None, max_length=8)
@@ -136,7 +139,12 @@ class HandoffEvent(SQLModel, table=True):
 
 
 class Escalation(SQLModel, table=True):
-    """A request for a person: open → claimed → resolved."""
+    """A request for a person: open → claimed → resolved.
+
+    `claimed_by` is the holder's display name and `claimed_by_ref` who they are ("staff:3" for
+    an inbox account, "slack:U123" for a Slack user); `staff_ref` is where the staff channel
+    shows it (the Slack message's ts). `packet` is the context staff get with it.
+    """
 
     __tablename__ = "escalations"
 
@@ -146,10 +154,15 @@ class Escalation(SQLModel, table=True):
     summary: str = _text_column(nullable=False)
     status: str = Field(default="open", max_length=20, index=True)
     claimed_by: str | None = Field(default=None, max_length=255)
+    claimed_by_ref: str | None = Field(default=None, max_length=64)
     staff_ref: str | None = Field(default=None, max_length=255)
+    packet: dict[str, Any] | None = _json_column()
     created_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
+    first_response_at: datetime | None = None
+    reminded_at: datetime | None = None
     resolved_at: datetime | None = None
+    resolved_by: str | None = Field(default=None, max_length=255)
 
 
 class RunStep(SQLModel, table=True):
@@ -172,4 +185,60 @@ class RunStep(SQLModel, table=True):
     cache_read_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffMember(SQLModel, table=True):
+    """A person who may pick up escalations: an inbox account, a Slack user, or both."""
+
+    __tablename__ = "staff_members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=100)
+    # An argon2 hash (pwdlib); None for someone who only works from Slack.
+    password_hash: str | None = _text_column()
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OwnershipEvent(SQLModel, table=True):
+    """One change of who owns a conversation: who did it, when, from which state to which."""
+
+    __tablename__ = "ownership_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    escalation_id: int | None = Field(default=None, foreign_key="escalations.id")
+    from_status: str = Field(max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=64)
+    actor_name: str | None = Field(default=None, max_length=255)
+    reason: str | None = _text_column()
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffNote(SQLModel, table=True):
+    """An internal note on a conversation: staff see it, the customer and the agents never do."""
+
+    __tablename__ = "staff_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    author: str = Field(max_length=64)
+    author_name: str | None = Field(default=None, max_length=255)
+    text: str = _text_column(nullable=False)
+    source: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SavedReply(SQLModel, table=True):
+    """A reply staff can insert and edit before sending, in one language."""
+
+    __tablename__ = "saved_replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    language: str = Field(max_length=8, index=True)
+    title: str = Field(max_length=100)
+    text: str = _text_column(nullable=False)
     created_at: datetime = Field(default_factory=utcnow)

@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
+from sqlmodel import SQLModel
 
 from storage.db import make_engine
 from storage.migrate import _config, pending_revisions, upgrade
@@ -14,7 +17,10 @@ from storage.models import utcnow
 from storage.records import InboundRecord
 from storage.store import Store
 
-TABLES = {"contacts", "conversations", "messages", "outbox", "handoffs", "escalations", "run_steps"}
+TABLES = {
+    "contacts", "conversations", "messages", "outbox", "handoffs", "escalations", "run_steps",
+    "staff_members", "ownership_events", "staff_notes", "saved_replies",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -46,6 +52,12 @@ def test_migrations_build_every_table_on_an_empty_database(database_url: str) ->
     assert set(inspect(engine).get_table_names()) >= TABLES
     upgrade(engine)  # a second upgrade is a no-op
     engine.dispose()
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(migrated: Engine) -> None:
+    with migrated.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
 
 
 def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
