@@ -24,6 +24,7 @@ from agents.models.retry import ModelRetryPolicy
 from bots.settings import Settings
 from handoffs.channels import StaffDesk
 from handoffs.delivery import DeliveryRetryPolicy
+from handoffs.hours import BusinessHours
 from handoffs.router import Router
 from handoffs.swarm import Swarm, SwarmLimits
 from handoffs.switchboard import Switchboard, SwitchboardConfig
@@ -159,7 +160,9 @@ def build_service(
             default_language=settings.default_language,
             history_messages=settings.history_messages,
             max_input_chars=settings.max_input_chars,
+            staff_wait_minutes=settings.staff_wait_minutes,
         ),
+        hours=BusinessHours(settings.business_hours, settings.holidays),
         retry=DeliveryRetryPolicy(
             max_attempts=settings.send_max_attempts,
             base_seconds=settings.send_retry_base_seconds,

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.errors import ConfigurationError
 from agents.models.pricing import DEFAULT_MODELS as _MODELS
+from handoffs.hours import DEFAULT_HOLIDAYS, DEFAULT_HOURS
 
 Language = Literal["en", "es", "pt"]
 Desk = Literal["sales", "support", "billing"]
@@ -83,6 +84,17 @@ class Settings(BaseSettings):
     slack_timeout_seconds: float = Field(
         10.0, gt=0, le=120, alias="FRONTDESK_SLACK_TIMEOUT_SECONDS"
     )
+
+    staff_slack_users: str = Field("", alias="FRONTDESK_STAFF_SLACK_USERS")
+    staff_slack_mode: Literal["console", "alerts"] = Field(
+        "console", alias="FRONTDESK_STAFF_SLACK_MODE"
+    )
+    staff_note_prefixes: str = Field("note:,nota:", alias="FRONTDESK_STAFF_NOTE_PREFIXES")
+    staff_wait_minutes: int = Field(30, ge=1, le=10_080, alias="FRONTDESK_STAFF_WAIT_MINUTES")
+    staff_remind_minutes: float = Field(15.0, gt=0, alias="FRONTDESK_STAFF_REMIND_MINUTES")
+    business_hours: str = Field(DEFAULT_HOURS, alias="FRONTDESK_BUSINESS_HOURS")
+    holidays: str = Field(DEFAULT_HOLIDAYS, alias="FRONTDESK_HOLIDAYS")
+    session_secret: SecretStr | None = Field(None, alias="FRONTDESK_SESSION_SECRET")
 
     twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr | None = Field(None, alias="TWILIO_AUTH_TOKEN")

@@ -10,6 +10,7 @@ from datetime import timedelta
 from handoffs.channels import ChannelSender, InboundMessage, StaffDesk
 from handoffs.delivery import Deliverer, DeliveryRetryPolicy
 from handoffs.dispatcher import Dispatcher
+from handoffs.hours import BusinessHours
 from handoffs.language import detect_language
 from handoffs.metrics import INBOUND
 from handoffs.swarm import Swarm
@@ -28,6 +29,7 @@ class SwitchboardConfig:
     debounce_seconds: float = 1.5
     turn: TurnSettings = field(default_factory=TurnSettings)
     retry: DeliveryRetryPolicy = field(default_factory=DeliveryRetryPolicy)
+    hours: BusinessHours = field(default_factory=BusinessHours)
 
 
 class Switchboard:
@@ -44,7 +46,7 @@ class Switchboard:
         self.store = store
         self.config = config or SwitchboardConfig()
         self.senders: dict[str, ChannelSender] = {}
-        self.turns = TurnRunner(store, swarm, staff, self.config.turn)
+        self.turns = TurnRunner(store, swarm, staff, self.config.turn, self.config.hours)
         self.deliverer = Deliverer(store, self.senders, self.config.retry)
         self.dispatcher = Dispatcher(self._work)
         # Conversations whose outbox may hold replies no turn of this process queued.

@@ -16,12 +16,13 @@ from itertools import takewhile
 
 from agents.tools import ToolContext
 from handoffs.channels import EscalationNotice, StaffDesk
+from handoffs.hours import BusinessHours
 from handoffs.language import detect_language, language_from_locale, language_from_phone
 from handoffs.metrics import TURN_SECONDS, TURNS
-from handoffs.phrases import phrase
+from handoffs.phrases import escalation_notice, phrase
 from handoffs.prompt import earlier_note, history_items, joined, turn_text
 from handoffs.swarm import Swarm, TurnInput, TurnResult
-from storage.models import Contact, Conversation, Message
+from storage.models import Contact, Conversation, Message, utcnow
 from storage.records import EscalationRecord, ReplyRecord, StepRecord, TurnRecord
 from storage.store import OutboxWork, Store
 
@@ -38,6 +39,7 @@ class TurnSettings:
     default_language: str = "en"
     history_messages: int = 20
     max_input_chars: int = 4000
+    staff_wait_minutes: int = 30
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,12 +54,18 @@ class TurnRunner:
     """Answers a batch of pending messages as one turn and writes the outcome in one go."""
 
     def __init__(
-        self, store: Store, swarm: Swarm, staff: StaffDesk | None, settings: TurnSettings
+        self,
+        store: Store,
+        swarm: Swarm,
+        staff: StaffDesk | None,
+        settings: TurnSettings,
+        hours: BusinessHours | None = None,
     ) -> None:
         self.store = store
         self.swarm = swarm
         self.staff = staff
         self.settings = settings
+        self.hours = hours or BusinessHours()
 
     async def run(self, conversation_id: int, window_seconds: float) -> TurnOutcome | None:
         """Answer the oldest unanswered message, with those that came within `window_seconds`
@@ -195,10 +203,11 @@ class TurnRunner:
             return await self.store.run(self.store.status, conversation.id or 0) == "bot"
 
         result = await self.swarm.run(turn, still_ours)
-        return self._record(base, result, language)
+        return self._record(base, result, language, contact.phone)
 
-    @staticmethod
-    def _record(base: Callable[..., TurnRecord], result: TurnResult, language: str) -> TurnRecord:
+    def _record(
+        self, base: Callable[..., TurnRecord], result: TurnResult, language: str, phone: str | None
+    ) -> TurnRecord:
         replies: list[ReplyRecord] = []
         if result.failure is not None:
             replies.append(
@@ -211,9 +220,12 @@ class TurnRunner:
                 )
             )
         if result.escalation is not None and result.failure is None:
-            replies.append(
-                ReplyRecord(author="system", text=phrase("escalated", language), language=language)
+            notice = escalation_notice(
+                language,
+                back_at=self.hours.back_at(utcnow(), phone),
+                wait_minutes=self.settings.staff_wait_minutes,
             )
+            replies.append(ReplyRecord(author="system", text=notice, language=language))
         status = "failed" if result.failure else "relayed" if result.aborted else "answered"
         return base(
             inbound_status=status,

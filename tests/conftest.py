@@ -24,6 +24,7 @@ from tests.desks import NOW
 
 ENV_PREFIXES = ("FRONTDESK_", "SLACK_", "TWILIO_", "ANTHROPIC_", "OPENAI_", "DATABASE_URL")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+ALWAYS_OPEN = '{"default": "UTC mon-sun 00:00-24:00"}'
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -128,6 +129,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "debounce_seconds": 0.0,
         "send_retry_base_seconds": 0.01,
         "send_retry_max_seconds": 0.05,
+        # The team is always in, so escalation notices do not depend on when tests run.
+        "business_hours": ALWAYS_OPEN,
     }
     values.update(overrides)
     return Settings(**values)

@@ -121,7 +121,7 @@ async def test_a_to_b_to_a_within_a_turn_escalates(
     assert escalation.reason == "guard: handoff loop support → billing → support"
     assert _sent(swarm_service) == [
         "Thanks for your patience. I've passed your conversation to a person on our team; "
-        "they will follow up here shortly."
+        "they usually reply here within 30 minutes."
     ]
 
 
