@@ -1,0 +1,49 @@
+"""What the store's query groups share: the engine, sessions, and calls from async code.
+
+Methods are synchronous (async callers go through `run`); rows come back detached, readable after
+their session closed (`expire_on_commit=False`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+
+def storable(text: str) -> str:
+    """Make any text storable: no lone surrogates (bad UTF-8), no NUL (PostgreSQL refuses it)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
+class StoreBase:
+    """The engine and the session factory the store's query groups build on."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # A SQLite statement takes about 0.1 ms, less than handing it to a worker thread and back
+        # (measured: 4.6 ms against 9.8 ms of engine overhead per message); a networked database
+        # waits on I/O, so its calls go to threads and the event loop stays free.
+        self.inline = engine.dialect.name == "sqlite"
+
+    async def run(self, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run one of this store's methods from async code."""
+        if self.inline:
+            return call(*args, **kwargs)
+        return await asyncio.to_thread(call, *args, **kwargs)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose rows stay readable after commit."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
