@@ -1,7 +1,10 @@
-"""The outbox: replies waiting to be sent, and how each send attempt settles."""
+"""The outbox: replies waiting to be sent, how each send attempt settles, and what the
+channel's delivery status callbacks report afterwards."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -20,6 +23,27 @@ class OutboxWork(NamedTuple):
     message: Message
     conversation: Conversation
     contact: Contact
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """A reply's delivery state, as a status callback finds it and as it leaves it."""
+
+    message_id: int
+    conversation_id: int
+    status: str
+    error: str | None
+    channel_message_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryChange:
+    """What a status callback does to its reply. With `requeue`, the reply goes back in the
+    outbox for a new send, which will get a channel message id of its own."""
+
+    status: str
+    error: str | None
+    requeue: bool = False
 
 
 class OutboxQueries(StoreBase):
@@ -106,3 +130,44 @@ class OutboxQueries(StoreBase):
                         "p_now": now,
                     },
                 )
+
+    def apply_delivery_status(
+        self,
+        channel: str,
+        *,
+        message_id: int | None,
+        channel_message_id: str,
+        judge: Callable[[Delivery], DeliveryChange | None],
+    ) -> tuple[Delivery, DeliveryChange | None] | None:
+        """Apply one status callback to a reply (found by `message_id` if known, else by the
+        channel's id) as `judge` decides from its state under lock, in one transaction; return
+        the reply as left and the change made, or None if no reply matches."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            key: dict[str, Any]
+            if message_id is not None:
+                statement, key = sql.DELIVERY_BY_ID, {"p_id": message_id}
+            else:
+                statement, key = sql.DELIVERY_BY_CHANNEL_ID, {"p_cmid": channel_message_id}
+            row = connection.execute(statement, {"p_channel": channel, **key}).first()
+            if row is None:
+                return None
+            found = Delivery(
+                message_id=int(row.id),
+                conversation_id=int(row.conversation_id),
+                status=row.status,
+                error=row.error,
+                channel_message_id=row.channel_message_id,
+            )
+            change = judge(found)
+            if change is None:
+                return found, None
+            written = {"p_id": found.message_id, "p_error": change.error, "p_now": now}
+            if change.requeue:
+                connection.execute(sql.REQUEUE_OUTBOX, written)
+            connection.execute(
+                sql.REQUEUE_MESSAGE if change.requeue else sql.MESSAGE_DELIVERY,
+                {**written, "p_status": change.status},
+            )
+        left = replace(found, status=change.status, error=change.error)
+        return (replace(left, channel_message_id=None) if change.requeue else left), change
