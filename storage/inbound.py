@@ -123,6 +123,14 @@ class InboundQueries(StoreBase):
             )
         return int(row.id)
 
+    def has_conversation(self, channel: str, thread_key: str) -> bool:
+        """Whether a conversation, open or closed, was ever held in this thread."""
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                sql.THREAD_CONVERSATION, {"p_channel": channel, "p_thread": thread_key}
+            ).first()
+        return found is not None
+
     def oldest_pending_at(self, conversation_id: int) -> datetime | None:
         """When the conversation's oldest unanswered message arrived, if it has one."""
         with self.engine.connect() as connection:

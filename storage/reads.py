@@ -56,6 +56,11 @@ class OperatorReads(StoreBase):
                 ).all()
             )
 
+    def message(self, message_id: int) -> Message | None:
+        """One message, or None."""
+        with self.session() as session:
+            return session.get(Message, message_id)
+
     def handoffs(self, conversation_id: int) -> list[HandoffEvent]:
         """The conversation's handoffs, oldest first."""
         with self.session() as session:

@@ -56,6 +56,15 @@ MESSAGE_BY_CHANNEL_ID: Any = select(col(Message.id), col(Message.conversation_id
     col(Message.channel_message_id) == bindparam("p_channel_message_id"),
 )
 
+THREAD_CONVERSATION = (
+    select(col(Conversation.id))
+    .where(
+        col(Conversation.channel) == bindparam("p_channel"),
+        col(Conversation.thread_key) == bindparam("p_thread"),
+    )
+    .limit(1)
+)
+
 CONVERSATION_STATUS = select(col(Conversation.status)).where(
     col(Conversation.id) == bindparam("p_id")
 )
