@@ -38,7 +38,7 @@ class StoreBase:
         return await asyncio.to_thread(call, *args, **kwargs)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def _session(self) -> Iterator[Session]:
         """A session whose rows stay readable after commit."""
         with Session(self.engine, expire_on_commit=False) as session:
             yield session

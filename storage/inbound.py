@@ -139,7 +139,7 @@ class InboundQueries(StoreBase):
 
     def conversations_with_work(self) -> list[int]:
         """Conversations with an unanswered message or an undelivered reply (for restarts)."""
-        with self.session() as session:
+        with self._session() as session:
             waiting = select(Message.conversation_id).where(
                 Message.direction == "in", Message.status == "pending"
             )

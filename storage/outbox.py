@@ -58,7 +58,7 @@ class OutboxQueries(StoreBase):
         return self._outbox_work(sql.OUTBOX_BY_ID, outbox_id)
 
     def _outbox_work(self, statement: Any, key: int) -> OutboxWork | None:
-        with self.session() as session:
+        with self._session() as session:
             row = session.execute(statement, {"p_id": key}).first()
         return None if row is None else OutboxWork(*row)
 
@@ -80,7 +80,7 @@ class OutboxQueries(StoreBase):
 
     def mark_retry(self, outbox_id: int, reason: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt and say when to try again."""
-        with self.session() as session:
+        with self._session() as session:
             session.execute(
                 update(OutboxItem)
                 .where(col(OutboxItem.id) == outbox_id)

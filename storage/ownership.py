@@ -22,7 +22,7 @@ class OwnershipQueries(StoreBase):
 
     def latest_escalation(self, conversation_id: int) -> Escalation | None:
         """The conversation's newest escalation."""
-        with self.session() as session:
+        with self._session() as session:
             return session.exec(
                 select(Escalation)
                 .where(Escalation.conversation_id == conversation_id)

@@ -15,12 +15,12 @@ class OperatorReads(StoreBase):
 
     def conversation(self, conversation_id: int) -> Conversation | None:
         """One conversation, or None."""
-        with self.session() as session:
+        with self._session() as session:
             return session.get(Conversation, conversation_id)
 
     def conversation_and_contact(self, conversation_id: int) -> tuple[Conversation, Contact]:
         """A conversation with its contact; raises LookupError if it does not exist."""
-        with self.session() as session:
+        with self._session() as session:
             row = session.execute(sql.CONVERSATION_WITH_CONTACT, {"p_id": conversation_id}).first()
         if row is None:
             raise LookupError(f"conversation {conversation_id} does not exist")
@@ -34,7 +34,7 @@ class OperatorReads(StoreBase):
         limit: int = 100,
     ) -> list[tuple[Conversation, Contact]]:
         """Conversations, newest first, optionally for one channel and one contact."""
-        with self.session() as session:
+        with self._session() as session:
             query = select(Conversation, Contact).join(
                 Contact, col(Contact.id) == Conversation.contact_id
             )
@@ -47,7 +47,7 @@ class OperatorReads(StoreBase):
 
     def messages(self, conversation_id: int) -> list[Message]:
         """Every message of a conversation, oldest first."""
-        with self.session() as session:
+        with self._session() as session:
             return list(
                 session.exec(
                     select(Message)
@@ -58,12 +58,12 @@ class OperatorReads(StoreBase):
 
     def message(self, message_id: int) -> Message | None:
         """One message, or None."""
-        with self.session() as session:
+        with self._session() as session:
             return session.get(Message, message_id)
 
     def handoffs(self, conversation_id: int) -> list[HandoffEvent]:
         """The conversation's handoffs, oldest first."""
-        with self.session() as session:
+        with self._session() as session:
             return list(
                 session.exec(
                     select(HandoffEvent)
@@ -74,7 +74,7 @@ class OperatorReads(StoreBase):
 
     def run_steps(self, conversation_id: int) -> list[RunStep]:
         """Every run step of a conversation, in order."""
-        with self.session() as session:
+        with self._session() as session:
             return list(
                 session.exec(
                     select(RunStep)
@@ -85,7 +85,7 @@ class OperatorReads(StoreBase):
 
     def escalations(self, conversation_id: int | None = None) -> list[Escalation]:
         """Escalations, oldest first, for one conversation or all."""
-        with self.session() as session:
+        with self._session() as session:
             query = select(Escalation).order_by(col(Escalation.id))
             if conversation_id is not None:
                 query = query.where(Escalation.conversation_id == conversation_id)
@@ -93,7 +93,7 @@ class OperatorReads(StoreBase):
 
     def count_messages(self, *, direction: str | None = None) -> int:
         """How many messages exist (for tests, metrics and benchmarks)."""
-        with self.session() as session:
+        with self._session() as session:
             query = select(func.count()).select_from(Message)
             if direction:
                 query = query.where(Message.direction == direction)

@@ -41,7 +41,7 @@ class TurnQueries(StoreBase):
     def turn_context(self, conversation_id: int, *, history_limit: int) -> TurnContext:
         """A conversation, its contact, its unanswered messages and its last `history_limit`
         settled messages, read together; raises LookupError if it does not exist."""
-        with self.session() as session:
+        with self._session() as session:
             row = session.execute(sql.CONVERSATION_WITH_CONTACT, {"p_id": conversation_id}).first()
             if row is None:
                 raise LookupError(f"conversation {conversation_id} does not exist")
@@ -55,7 +55,7 @@ class TurnQueries(StoreBase):
 
     def last_call_cost(self, conversation_id: int) -> float:
         """What the conversation's most recent model call cost (0 if none)."""
-        with self.session() as session:
+        with self._session() as session:
             cost = session.exec(
                 select(RunStep.cost_usd)
                 .where(

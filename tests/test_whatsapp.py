@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
 from agents.models.base import ModelRequest, ModelResponse
@@ -61,6 +61,7 @@ class WhatsApp:
     service: Service
     fake: FakeTwilio
     http: httpx.AsyncClient
+    engine: Engine
 
     @property
     def channel(self) -> WhatsAppChannel:
@@ -107,7 +108,7 @@ class WhatsApp:
 
     def replies(self) -> list[Message]:
         """Every outbound message row, oldest first."""
-        with self.service.store.session() as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             query = select(Message).where(Message.direction == "out").order_by(col(Message.id))
             return list(session.exec(query).all())
 
@@ -152,7 +153,7 @@ async def running(
     app = create_app(service=service)
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
         http.app_state = app.state  # type: ignore[attr-defined]
-        yield WhatsApp(service=service, fake=fake, http=http)
+        yield WhatsApp(service=service, fake=fake, http=http, engine=engine)
 
 
 class GatedProvider(EchoProvider):
