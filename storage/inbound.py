@@ -35,7 +35,7 @@ class InboundQueries(StoreBase):
         raise RuntimeError(f"could not store {record.channel} message {record.channel_message_id}")
 
     def _find_message(self, channel: str, channel_message_id: str) -> Row[Any] | None:
-        with self.engine.connect() as connection:
+        with self._engine.connect() as connection:
             return connection.execute(
                 sql.MESSAGE_BY_CHANNEL_ID,
                 {"p_channel": channel, "p_channel_message_id": channel_message_id},
@@ -43,7 +43,7 @@ class InboundQueries(StoreBase):
 
     def _insert_inbound(self, record: InboundRecord) -> Stored:
         now = utcnow()
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             contact_id = self._upsert_contact(connection, record, now)
             conversation_id = connection.execute(
                 sql.OPEN_CONVERSATION, {"p_channel": record.channel, "p_thread": record.thread_key}
@@ -125,7 +125,7 @@ class InboundQueries(StoreBase):
 
     def has_conversation(self, channel: str, thread_key: str) -> bool:
         """Whether a conversation, open or closed, was ever held in this thread."""
-        with self.engine.connect() as connection:
+        with self._engine.connect() as connection:
             found = connection.execute(
                 sql.THREAD_CONVERSATION, {"p_channel": channel, "p_thread": thread_key}
             ).first()
@@ -133,7 +133,7 @@ class InboundQueries(StoreBase):
 
     def oldest_pending_at(self, conversation_id: int) -> datetime | None:
         """When the conversation's oldest unanswered message arrived, if it has one."""
-        with self.engine.connect() as connection:
+        with self._engine.connect() as connection:
             value = connection.execute(sql.OLDEST_PENDING_AT, {"p_id": conversation_id}).scalar()
         return value if isinstance(value, datetime) else None
 

@@ -102,7 +102,7 @@ class OutboxQueries(StoreBase):
         attempts: int | None,
     ) -> None:
         now = utcnow()
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             message_id = connection.execute(
                 sql.FINISH_OUTBOX,
                 {
@@ -143,7 +143,7 @@ class OutboxQueries(StoreBase):
         channel's id) as `judge` decides from its state under lock, in one transaction; return
         the reply as left and the change made, or None if no reply matches."""
         now = utcnow()
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             key: dict[str, Any]
             if message_id is not None:
                 statement, key = sql.DELIVERY_BY_ID, {"p_id": message_id}

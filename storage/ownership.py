@@ -16,7 +16,7 @@ class OwnershipQueries(StoreBase):
 
     def status(self, conversation_id: int) -> str | None:
         """Who owns the conversation right now."""
-        with self.engine.connect() as connection:
+        with self._engine.connect() as connection:
             value = connection.execute(sql.CONVERSATION_STATUS, {"p_id": conversation_id}).scalar()
         return None if value is None else str(value)
 
@@ -33,7 +33,7 @@ class OwnershipQueries(StoreBase):
         """Return an escalated conversation to the bot and resolve its open escalations;
         False if there is no such escalated conversation."""
         now = utcnow()
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             changed = connection.execute(
                 update(Conversation)
                 .where(

@@ -72,7 +72,7 @@ class TurnQueries(StoreBase):
         """For a long conversation: how many messages came before `before_id`, its opening
         customer message, and its last three handoffs."""
         params = {"p_id": conversation_id, "p_before": before_id}
-        with self.engine.connect() as connection:
+        with self._engine.connect() as connection:
             hidden = connection.execute(sql.COUNT_BEFORE, params).scalar_one()
             opening = connection.execute(sql.OPENING_TEXT, params).scalar()
             handoffs = connection.execute(sql.LAST_HANDOFFS, params).all()
@@ -88,7 +88,7 @@ class TurnQueries(StoreBase):
         now = utcnow()
         conversation_id = turn.conversation_id
         totals = {name: sum(getattr(step, name) for step in turn.steps) for name in TOTALS}
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             channel = connection.execute(
                 sql.CLOSE_TURN,
                 {

@@ -32,6 +32,7 @@ from bots.whatsapp.inbound import parse_inbound
 from bots.whatsapp.sender import load_template, split_message
 from handoffs.channels import OutboundMessage
 from storage.models import Message, utcnow
+from storage.store import Store
 from tests.conftest import make_settings
 from tests.fake_twilio import (
     ACCEPT,
@@ -149,7 +150,7 @@ async def running(
         "public_url": PUBLIC,
         **settings,
     }
-    service = build_service(make_settings(url, **values), engine=engine, provider=provider)
+    service = build_service(make_settings(url, **values), store=Store(engine), provider=provider)
     app = create_app(service=service)
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
         http.app_state = app.state  # type: ignore[attr-defined]
@@ -517,7 +518,9 @@ async def test_without_twilio_settings_the_routes_are_absent(
     engine: Engine, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bots.whatsapp")
-    service = build_service(make_settings(sqlite_url, twilio_account_sid=ACCOUNT), engine=engine)
+    service = build_service(
+        make_settings(sqlite_url, twilio_account_sid=ACCOUNT), store=Store(engine)
+    )
     app = create_app(service=service)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
