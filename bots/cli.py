@@ -7,11 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from agents.errors import ConfigurationError, FrontdeskError
 from bots.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 log = logging.getLogger("frontdesk")
 
@@ -71,22 +73,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _db_upgrade(settings: Settings) -> int:
-    from storage.migrate import upgrade
-
-    engine = _engine(settings)
+    store = _store(settings)
     try:
-        upgrade(engine)
+        store.migrate()
     except Exception as exc:
-        raise ConfigurationError(f"cannot migrate {engine.url!r}: {_first_line(exc)}") from exc
-    print(f"database at {engine.url!r} is up to date")
+        raise ConfigurationError(f"cannot migrate {store.url}: {_first_line(exc)}") from exc
+    print(f"database at {store.url} is up to date")
     return 0
 
 
 def _handback(settings: Settings, conversation_id: int) -> int:
-    from storage.store import Store
-
     _require_schema(settings)
-    store = Store(_engine(settings))
+    store = _store(settings)
     if not store.hand_back(conversation_id):
         print(f"frontdesk: no escalated conversation {conversation_id}", file=sys.stderr)
         return 1
@@ -98,11 +96,11 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _engine(settings: Settings) -> Engine:
-    from storage.db import make_engine
+def _store(settings: Settings) -> Store:
+    from storage.store import Store
 
     try:
-        return make_engine(settings.database_url)
+        return Store.open(settings.database_url)
     except Exception as exc:
         # The URL may hold a password: name the setting, not its value.
         raise ConfigurationError(
@@ -111,17 +109,15 @@ def _engine(settings: Settings) -> Engine:
 
 
 def _require_schema(settings: Settings) -> None:
-    from storage.migrate import pending_revisions
-
-    engine = _engine(settings)
+    store = _store(settings)
     try:
-        behind = pending_revisions(engine)
+        behind = store.needs_migration()
     except Exception as exc:
         raise ConfigurationError(
-            f"cannot reach DATABASE_URL {engine.url!r}: {_first_line(exc)}"
+            f"cannot reach DATABASE_URL {store.url}: {_first_line(exc)}"
         ) from exc
     finally:
-        engine.dispose()
+        store.close()
     if behind:
         raise ConfigurationError("the database is not migrated: run `frontdesk db upgrade`")
 

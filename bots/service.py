@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from pydantic import SecretStr
-from sqlalchemy import Engine
 
 from agents.backend import BusinessBackend
 from agents.demo_backend import DemoBackend
@@ -29,7 +28,6 @@ from handoffs.router import Router
 from handoffs.swarm import Swarm, SwarmLimits
 from handoffs.switchboard import Switchboard, SwitchboardConfig
 from handoffs.turns import TurnSettings
-from storage.db import make_engine
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,7 +38,6 @@ class Service:
     """The parts of a running frontdesk, wired together."""
 
     settings: Settings
-    engine: Engine
     store: Store
     provider: ModelProvider
     backend: BusinessBackend
@@ -121,11 +118,10 @@ def build_service(
     provider: ModelProvider | None = None,
     backend: BusinessBackend | None = None,
     staff: StaffDesk | None = None,
-    engine: Engine | None = None,
+    store: Store | None = None,
 ) -> Service:
-    """Wire a service; tests pass their own provider, backend or staff desk."""
-    engine = engine or make_engine(settings.database_url)
-    store = Store(engine)
+    """Wire a service; tests pass their own store, provider, backend or staff desk."""
+    store = store or Store.open(settings.database_url)
     provider = provider or choose_provider(settings)
     backend = backend or DemoBackend()
     knowledge = KnowledgeBase.load(settings.knowledge_dir or default_knowledge_dir())
@@ -172,7 +168,6 @@ def build_service(
     switchboard = Switchboard(store, swarm, config, staff=staff)
     service = Service(
         settings=settings,
-        engine=engine,
         store=store,
         provider=provider,
         backend=backend,

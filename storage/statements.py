@@ -56,6 +56,15 @@ MESSAGE_BY_CHANNEL_ID: Any = select(col(Message.id), col(Message.conversation_id
     col(Message.channel_message_id) == bindparam("p_channel_message_id"),
 )
 
+THREAD_CONVERSATION = (
+    select(col(Conversation.id))
+    .where(
+        col(Conversation.channel) == bindparam("p_channel"),
+        col(Conversation.thread_key) == bindparam("p_thread"),
+    )
+    .limit(1)
+)
+
 CONVERSATION_STATUS = select(col(Conversation.status)).where(
     col(Conversation.id) == bindparam("p_id")
 )
@@ -202,4 +211,44 @@ MESSAGE_UNSENT = (
     update(Message)
     .where(col(Message.id) == bindparam("p_id"))
     .values(status=bindparam("p_status"), error=bindparam("p_error"), updated_at=bindparam("p_now"))
+)
+
+# A status callback judges its reply under the row's lock (FOR UPDATE on PostgreSQL; on SQLite,
+# BEGIN IMMEDIATE already makes writers take turns), so callbacks for one reply apply in turn.
+_DELIVERY = (
+    select(
+        col(Message.id),
+        col(Message.conversation_id),
+        col(Message.status),
+        col(Message.error),
+        col(Message.channel_message_id),
+    )
+    .where(col(Message.direction) == "out", col(Message.channel) == bindparam("p_channel"))
+    .with_for_update()
+)
+DELIVERY_BY_ID: Any = _DELIVERY.where(col(Message.id) == bindparam("p_id"))
+DELIVERY_BY_CHANNEL_ID: Any = _DELIVERY.where(
+    col(Message.channel_message_id) == bindparam("p_cmid")
+)
+
+MESSAGE_DELIVERY = (
+    update(Message)
+    .where(col(Message.id) == bindparam("p_id"))
+    .values(status=bindparam("p_status"), error=bindparam("p_error"), updated_at=bindparam("p_now"))
+)
+
+# The channel's id belonged to the refused send; the next send gets its own.
+REQUEUE_MESSAGE = MESSAGE_DELIVERY.values(channel_message_id=None)
+
+# Counting the attempt makes FINISH_OUTBOX ignore a send still in flight: it must not settle
+# the row that was just put back.
+REQUEUE_OUTBOX = (
+    update(OutboxItem)
+    .where(col(OutboxItem.message_id) == bindparam("p_id"))
+    .values(
+        status="pending",
+        attempts=col(OutboxItem.attempts) + 1,
+        next_attempt_at=bindparam("p_now"),
+        last_error=bindparam("p_error"),
+    )
 )

@@ -12,6 +12,7 @@ from bots.service import Service, build_service
 from bots.settings import Settings
 from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
 from storage.models import utcnow
+from storage.store import Store
 
 _ids = itertools.count(1)
 
@@ -63,7 +64,7 @@ async def answer_one(
     settings: Settings, engine: Engine, words: str
 ) -> tuple[Service, RecordingSender]:
     """Build a service from `settings`, have it answer one customer message, and close it."""
-    service = build_service(settings, engine=engine)
+    service = build_service(settings, store=Store(engine))
     service.switchboard.add_sender(sender := RecordingSender())
     try:
         await service.switchboard.receive(inbound(words))

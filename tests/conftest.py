@@ -19,6 +19,7 @@ from bots.service import Service, build_service
 from bots.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.store import Store
 from tests.channels import RecordingSender
 from tests.desks import NOW
 
@@ -139,7 +140,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 @pytest.fixture
 async def service(engine: Engine, sqlite_url: str) -> AsyncIterator[Service]:
     """A wired service with the offline model and a recording `test` channel."""
-    service = build_service(make_settings(sqlite_url), engine=engine)
+    service = build_service(make_settings(sqlite_url), store=Store(engine))
     service.switchboard.add_sender(RecordingSender())
     yield service
     await service.switchboard.close()

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from bots.app import create_app
 from bots.service import build_service
+from storage.store import Store
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
 
@@ -14,7 +15,7 @@ TOKEN = "test-api-token"
 
 
 async def _client(engine: Engine, url: str, **settings: object) -> httpx.AsyncClient:
-    service = build_service(make_settings(url, **settings), engine=engine)
+    service = build_service(make_settings(url, **settings), store=Store(engine))
     service.switchboard.add_sender(RecordingSender())
     app = create_app(service=service)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from bots.service import Service
 from storage.models import Conversation
@@ -62,16 +62,16 @@ async def test_nul_characters_are_dropped(service: Service) -> None:
 
 
 async def test_unknown_agent_from_an_older_version_falls_back_to_the_router(
-    service: Service, caplog: pytest.LogCaptureFixture
+    service: Service, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     conversation_id, _ = await _answer(service, "hola")
-    with service.store.session() as session:
-        session.execute(
+    # The service's store runs on this engine.
+    with engine.begin() as connection:
+        connection.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id)  # type: ignore[arg-type]
             .values(active_agent="retention")
         )
-        session.commit()
     with caplog.at_level(logging.WARNING, logger="handoffs.swarm"):
         _, replies = await _answer(service, "quiero saber el saldo de mi factura")
     assert "unknown agent 'retention'; routing again" in caplog.text

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from agents.models.base import ModelRequest, ModelResponse
 from bots.service import build_service
+from storage.store import Store
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
 from tests.fake_models import Failure, FakeModelServer
@@ -30,7 +31,7 @@ async def test_with_both_providers_down_the_customer_gets_an_apology_and_a_perso
             model_max_attempts=2,
             model_retry_base_seconds=0.01,
         )
-        service = build_service(settings, engine=engine)
+        service = build_service(settings, store=Store(engine))
         service.switchboard.add_sender(sender := RecordingSender())
         try:
             stored = await service.switchboard.receive(inbound("hola, necesito ayuda con algo"))
@@ -61,7 +62,7 @@ async def test_a_conversation_at_its_budget_is_escalated_instead_of_spending_mor
     ]
     model.script(*costly)
     settings = make_settings(sqlite_url, max_cost_per_conversation_usd=1.0)
-    service = build_service(settings, engine=engine, provider=model)
+    service = build_service(settings, store=Store(engine), provider=model)
     service.switchboard.add_sender(sender := RecordingSender())
     try:
         first = await service.switchboard.receive(inbound("good morning"))
@@ -98,7 +99,7 @@ async def test_the_prompt_stops_growing_once_the_history_window_is_full(
 ) -> None:
     model = PromptSizes()
     service = build_service(
-        make_settings(sqlite_url, history_messages=10), engine=engine, provider=model
+        make_settings(sqlite_url, history_messages=10), store=Store(engine), provider=model
     )
     service.switchboard.add_sender(RecordingSender())
     try:

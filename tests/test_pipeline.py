@@ -13,6 +13,7 @@ from agents.models.base import ModelRequest, ModelResponse
 from bots.service import Service, build_service
 from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
 from storage.models import utcnow
+from storage.store import Store
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
 from tests.models import EchoProvider
@@ -23,7 +24,9 @@ from tests.waiting import wait_until
 async def echo(any_engine: Engine, sqlite_url: str) -> AsyncIterator[Service]:
     """A service whose model echoes the customer, so replies show which message they answer;
     on SQLite and on PostgreSQL."""
-    service = build_service(make_settings(sqlite_url), engine=any_engine, provider=EchoProvider())
+    service = build_service(
+        make_settings(sqlite_url), store=Store(any_engine), provider=EchoProvider()
+    )
     service.switchboard.add_sender(RecordingSender())
     yield service
     await service.switchboard.close()
@@ -73,7 +76,7 @@ async def test_burst_within_debounce_window_is_answered_as_one_turn(
     engine: Engine, sqlite_url: str
 ) -> None:
     settings = make_settings(sqlite_url, debounce_seconds=0.3)
-    service = build_service(settings, engine=engine, provider=EchoProvider())
+    service = build_service(settings, store=Store(engine), provider=EchoProvider())
     service.switchboard.add_sender(sender := RecordingSender())
     try:
         for words in ("hi", "my internet", "is down"):
@@ -87,12 +90,14 @@ async def test_burst_within_debounce_window_is_answered_as_one_turn(
 async def test_unanswered_message_is_answered_once_after_restart(
     engine: Engine, sqlite_url: str
 ) -> None:
-    crashed = build_service(make_settings(sqlite_url), engine=engine, provider=EchoProvider())
+    crashed = build_service(make_settings(sqlite_url), store=Store(engine), provider=EchoProvider())
     await crashed.switchboard.close()  # acknowledged, then the process died before answering
     await crashed.switchboard.receive(inbound("are you there?"))
     assert crashed.store.conversations_with_work() != []
 
-    restarted = build_service(make_settings(sqlite_url), engine=engine, provider=EchoProvider())
+    restarted = build_service(
+        make_settings(sqlite_url), store=Store(engine), provider=EchoProvider()
+    )
     restarted.switchboard.add_sender(sender := RecordingSender())
     assert await restarted.switchboard.start() == 1
     await restarted.switchboard.drain()
@@ -115,7 +120,7 @@ class HangingSender:
 async def test_undelivered_reply_is_delivered_once_after_restart(
     engine: Engine, sqlite_url: str
 ) -> None:
-    crashed = build_service(make_settings(sqlite_url), engine=engine, provider=EchoProvider())
+    crashed = build_service(make_settings(sqlite_url), store=Store(engine), provider=EchoProvider())
     crashed.switchboard.add_sender(HangingSender())
     await crashed.switchboard.receive(inbound("please answer"))
     # The precondition: the reply was written to the outbox before the "crash".
@@ -125,7 +130,9 @@ async def test_undelivered_reply_is_delivered_once_after_restart(
     await crashed.switchboard.close()
     assert [m.status for m in crashed.store.messages(1)] == ["answered", "queued"]
 
-    restarted = build_service(make_settings(sqlite_url), engine=engine, provider=EchoProvider())
+    restarted = build_service(
+        make_settings(sqlite_url), store=Store(engine), provider=EchoProvider()
+    )
     restarted.switchboard.add_sender(sender := RecordingSender())
     await restarted.switchboard.start()
     await restarted.switchboard.drain()
@@ -213,7 +220,7 @@ async def test_a_message_sent_during_a_turn_sees_that_turns_reply(
     engine: Engine, sqlite_url: str
 ) -> None:
     model = Gate()
-    service = build_service(make_settings(sqlite_url), engine=engine, provider=model)
+    service = build_service(make_settings(sqlite_url), store=Store(engine), provider=model)
     service.switchboard.add_sender(sender := RecordingSender())
     try:
         await service.switchboard.receive(inbound("first question"))

@@ -21,6 +21,7 @@ from agents.models.base import ModelProvider
 from bots.app import create_app
 from bots.service import Service, build_service
 from bots.slack.formatting import split_message, to_mrkdwn, to_plain
+from storage.store import Store
 from tests.conftest import make_settings
 from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, TOKEN, Failure, FakeSlack
 from tests.models import EchoProvider
@@ -141,7 +142,9 @@ async def running(
         "slack_timeout_seconds": 2.0,
     }
     values.update(settings)
-    service = build_service(make_settings(sqlite_url, **values), engine=engine, provider=provider)
+    service = build_service(
+        make_settings(sqlite_url, **values), store=Store(engine), provider=provider
+    )
     async with serving(create_app(service=service)) as url:
         slack = Slack(service, url)
         try:
@@ -162,7 +165,7 @@ async def test_without_credentials_the_route_is_absent_and_startup_says_why(
     engine: Engine, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bots.slack")
-    service = build_service(make_settings(sqlite_url, slack_bot_token=TOKEN), engine=engine)
+    service = build_service(make_settings(sqlite_url, slack_bot_token=TOKEN), store=Store(engine))
     app = create_app(service=service)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"

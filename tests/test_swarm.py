@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bots.service import Service, build_service
+from storage.store import Store
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
 from tests.models import ScriptedProvider, text, tool_call, tool_calls
@@ -23,7 +24,7 @@ def model() -> ScriptedProvider:
 async def swarm_service(
     engine: Engine, sqlite_url: str, model: ScriptedProvider
 ) -> AsyncIterator[Service]:
-    service = build_service(make_settings(sqlite_url), engine=engine, provider=model)
+    service = build_service(make_settings(sqlite_url), store=Store(engine), provider=model)
     service.switchboard.add_sender(RecordingSender())
     yield service
     await service.switchboard.close()
@@ -129,7 +130,7 @@ async def test_handoff_cap_escalates(
     engine: Engine, sqlite_url: str, model: ScriptedProvider
 ) -> None:
     settings = make_settings(sqlite_url, max_handoffs_per_turn=1)
-    service = build_service(settings, engine=engine, provider=model)
+    service = build_service(settings, store=Store(engine), provider=model)
     service.switchboard.add_sender(RecordingSender())
     model.script(
         tool_call("transfer_to_support", reason="router"),

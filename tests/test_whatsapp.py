@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
 from agents.models.base import ModelRequest, ModelResponse
@@ -32,6 +32,7 @@ from bots.whatsapp.inbound import parse_inbound
 from bots.whatsapp.sender import load_template, split_message
 from handoffs.channels import OutboundMessage
 from storage.models import Message, utcnow
+from storage.store import Store
 from tests.conftest import make_settings
 from tests.fake_twilio import (
     ACCEPT,
@@ -61,6 +62,7 @@ class WhatsApp:
     service: Service
     fake: FakeTwilio
     http: httpx.AsyncClient
+    engine: Engine
 
     @property
     def channel(self) -> WhatsAppChannel:
@@ -107,7 +109,7 @@ class WhatsApp:
 
     def replies(self) -> list[Message]:
         """Every outbound message row, oldest first."""
-        with self.service.store.session() as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             query = select(Message).where(Message.direction == "out").order_by(col(Message.id))
             return list(session.exec(query).all())
 
@@ -148,11 +150,11 @@ async def running(
         "public_url": PUBLIC,
         **settings,
     }
-    service = build_service(make_settings(url, **values), engine=engine, provider=provider)
+    service = build_service(make_settings(url, **values), store=Store(engine), provider=provider)
     app = create_app(service=service)
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
         http.app_state = app.state  # type: ignore[attr-defined]
-        yield WhatsApp(service=service, fake=fake, http=http)
+        yield WhatsApp(service=service, fake=fake, http=http, engine=engine)
 
 
 class GatedProvider(EchoProvider):
@@ -516,7 +518,9 @@ async def test_without_twilio_settings_the_routes_are_absent(
     engine: Engine, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bots.whatsapp")
-    service = build_service(make_settings(sqlite_url, twilio_account_sid=ACCOUNT), engine=engine)
+    service = build_service(
+        make_settings(sqlite_url, twilio_account_sid=ACCOUNT), store=Store(engine)
+    )
     app = create_app(service=service)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
-from sqlmodel import select
 
 from bots.slack.client import ProfileDirectory
 from bots.slack.formatting import to_plain
 from bots.slack.sender import CHANNEL, SlackTarget
 from handoffs.channels import InboundMessage, Media
 from handoffs.switchboard import Switchboard
-from storage.models import Conversation
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,7 +105,9 @@ class SlackInbox:
         if post is None:
             log.debug("Slack %s event (%s) ignored", event.get("type"), event.get("subtype"))
             return
-        if post.follow_up and not await asyncio.to_thread(self._known_thread, post.target):
+        if post.follow_up and not await asyncio.to_thread(
+            self._store.has_conversation, CHANNEL, post.target.thread_key
+        ):
             return
         profile = await self._profiles.lookup(post.user)
         # Awaited here, before Bolt answers: with process_before_response the HTTP 200 goes back
@@ -125,13 +125,3 @@ class SlackInbox:
                 media=post.media,
             )
         )
-
-    def _known_thread(self, target: SlackTarget) -> bool:
-        with self._store.session() as session:
-            found = session.exec(
-                select(Conversation.id)
-                .where(Conversation.channel == CHANNEL)
-                .where(Conversation.thread_key == target.thread_key)
-                .limit(1)
-            ).first()
-        return found is not None

@@ -29,7 +29,6 @@ from bots.whatsapp.inbound import parse_inbound
 from bots.whatsapp.phones import PREFIX
 from bots.whatsapp.sender import TEMPLATE_PENDING, Template, WhatsAppSender, load_template
 from bots.whatsapp.status import Outcome, apply_status, parse_status
-from storage.models import Message
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +173,8 @@ class WhatsAppChannel:
         return f"{base}?{query}" if query else base
 
     async def _template_pending(self, message_id: int) -> bool:
-        def read() -> bool:
-            with self.service.store.session() as session:
-                message = session.get(Message, message_id)
-                return message is not None and message.error == TEMPLATE_PENDING
-
-        return await asyncio.to_thread(read)
+        message = await asyncio.to_thread(self.service.store.message, message_id)
+        return message is not None and message.error == TEMPLATE_PENDING
 
 
 class _Form(dict[str, str]):

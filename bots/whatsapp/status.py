@@ -19,10 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlmodel import select
-
 from bots.whatsapp.sender import OUTSIDE_WINDOW, TEMPLATE_PENDING, window_reason
-from storage.models import Message, OutboxItem, utcnow
+from storage.outbox import Delivery, DeliveryChange
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -89,78 +87,58 @@ def parse_status(form: Mapping[str, str], query: Mapping[str, str]) -> StatusUpd
 def apply_status(
     store: Store, update: StatusUpdate, *, template_configured: bool
 ) -> tuple[Outcome, int | None]:
-    """Apply one callback; returns what happened and the reply's conversation id.
-
-    Meant to become `Store.apply_delivery_status`; it reads and writes in one transaction.
-    """
-    with store.session() as session:
-        query = select(Message).where(Message.direction == "out", Message.channel == "whatsapp")
-        if update.message_id is not None:
-            query = query.where(Message.id == update.message_id)
-        else:
-            query = query.where(Message.channel_message_id == update.sid)
-        message = session.exec(query.with_for_update()).first()
-        if message is None:
-            log.info("status %s for unknown message %s", update.status, update.sid)
-            return Outcome.IGNORED, None
-        outcome = _decide(message, update, template_configured)
-        if outcome is Outcome.REQUEUED:
-            item = session.exec(
-                select(OutboxItem).where(OutboxItem.message_id == message.id)
-            ).first()
-            if item is not None:
-                item.status = "pending"
-                item.attempts += 1  # a send still in flight must not settle the row now
-                item.next_attempt_at = utcnow()
-                item.last_error = TEMPLATE_PENDING
-                session.add(item)
-            message.status = "queued"
-            message.error = TEMPLATE_PENDING
-            message.channel_message_id = None
-        if outcome is not Outcome.IGNORED:
-            message.updated_at = utcnow()
-            session.add(message)
-            session.commit()
-        log.info(
-            "message %s: %s %s (part %s/%s) → %s, now %s",
-            message.id,
-            update.sid,
-            update.status,
-            update.part,
-            update.parts,
-            outcome.value,
-            message.status,
-        )
-        return outcome, message.conversation_id
+    """Apply one callback; returns what happened and the reply's conversation id."""
+    found = store.apply_delivery_status(
+        "whatsapp",
+        message_id=update.message_id,
+        channel_message_id=update.sid,
+        judge=lambda delivery: _decide(delivery, update, template_configured),
+    )
+    if found is None:
+        log.info("status %s for unknown message %s", update.status, update.sid)
+        return Outcome.IGNORED, None
+    delivery, change = found
+    if change is None:
+        outcome = Outcome.IGNORED
+    else:
+        outcome = Outcome.REQUEUED if change.requeue else Outcome.UPDATED
+    log.info(
+        "message %s: %s %s (part %s/%s) → %s, now %s",
+        delivery.message_id,
+        update.sid,
+        update.status,
+        update.part,
+        update.parts,
+        outcome.value,
+        delivery.status,
+    )
+    return outcome, delivery.conversation_id
 
 
-def _decide(message: Message, update: StatusUpdate, template_configured: bool) -> Outcome:
-    """Change `message` per the module's rules; says whether it changed (and how)."""
-    if message.status == "cancelled":
-        return Outcome.IGNORED
-    if message.channel_message_id and message.channel_message_id != update.send_id:
-        return Outcome.IGNORED
+def _decide(
+    delivery: Delivery, update: StatusUpdate, template_configured: bool
+) -> DeliveryChange | None:
+    """What the callback changes on its reply per the module's rules; None when nothing."""
+    if delivery.status == "cancelled":
+        return None
+    if delivery.channel_message_id and delivery.channel_message_id != update.send_id:
+        return None
     if update.status in FAILURES:
         if update.error_code == OUTSIDE_WINDOW and not update.template:
-            if message.error == TEMPLATE_PENDING:
-                return Outcome.IGNORED
+            if delivery.error == TEMPLATE_PENDING:
+                return None
             if template_configured:
-                return Outcome.REQUEUED
-            message.status = "failed"
-            message.error = window_reason("Twilio error 63016")
-            return Outcome.UPDATED
-        if message.status in FAILURES:
-            return Outcome.IGNORED
-        message.status = update.status
-        message.error = _error_text(update)
-        return Outcome.UPDATED
+                return DeliveryChange(status="queued", error=TEMPLATE_PENDING, requeue=True)
+            return DeliveryChange(status="failed", error=window_reason("Twilio error 63016"))
+        if delivery.status in FAILURES:
+            return None
+        return DeliveryChange(status=update.status, error=_error_text(update))
     rank = PROGRESS.get(update.status)
-    if rank is None or message.status in FAILURES or update.part < update.parts:
-        return Outcome.IGNORED
-    if rank <= PROGRESS.get(message.status, 0):
-        return Outcome.IGNORED
-    message.status = "queued" if rank == 0 else update.status
-    return Outcome.UPDATED
+    if rank is None or delivery.status in FAILURES or update.part < update.parts:
+        return None
+    if rank <= PROGRESS.get(delivery.status, 0):
+        return None
+    return DeliveryChange(status="queued" if rank == 0 else update.status, error=delivery.error)
 
 
 def _error_text(update: StatusUpdate) -> str:

@@ -26,9 +26,8 @@ from bots.service import build_service
 from bots.settings import Settings
 from handoffs.channels import InboundMessage
 from infra.bench.engine import NullSender
-from storage.db import make_engine
-from storage.migrate import upgrade
 from storage.models import utcnow
+from storage.store import Store
 
 LINES = [
     "hola, mi internet está lento",
@@ -81,7 +80,7 @@ async def _conversation(url: str, turns: int) -> list[int]:
         # The largest request of the turn: the prompt that grows with the history.
         per_turn.append(max(provider.sizes[before:], default=0))
     await service.close()
-    service.engine.dispose()
+    service.store.close()
     return per_turn
 
 
@@ -91,9 +90,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'context.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+        store = Store.open(url)
+        store.migrate()
+        store.close()
         sizes = asyncio.run(_conversation(url, args.turns))
     at_10, at_last = sizes[9], sizes[-1]
     print(f"prompt tokens per turn (estimated), one conversation of {args.turns} turns:")

@@ -27,9 +27,8 @@ from agents.models.offline import OfflineProvider
 from bots.service import build_service
 from bots.settings import Settings
 from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
-from storage.db import make_engine
-from storage.migrate import upgrade
 from storage.models import utcnow
+from storage.store import Store
 
 _CREATED: list[tuple[str, str]] = []
 
@@ -99,7 +98,7 @@ async def _latency(url: str, messages: int, conversations: int) -> list[float]:
         elapsed = time.perf_counter() - started
         overheads.append((elapsed - (provider.seconds - model_before)) * 1000)
     await service.switchboard.close()
-    service.engine.dispose()
+    service.store.close()
     return overheads
 
 
@@ -112,7 +111,7 @@ async def _throughput(url: str, messages: int, conversations: int) -> tuple[floa
     await service.switchboard.drain()
     elapsed = time.perf_counter() - started
     await service.switchboard.close()
-    service.engine.dispose()
+    service.store.close()
     return messages / elapsed, sender.sent
 
 
@@ -127,9 +126,9 @@ def _fresh_database(server: str | None, folder: Path, name: str) -> str:
         admin.dispose()
         _CREATED.append((server, database))
         url = make_url(server).set(database=database).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    store = Store.open(url)
+    store.migrate()
+    store.close()
     return url
 
 
