@@ -1,4 +1,4 @@
-"""The `frontdesk` command: serve, chat, db upgrade."""
+"""The `frontdesk` command: serve, chat, db upgrade, staff, handback."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from agents.errors import ConfigurationError, FrontdeskError
 from bots.settings import Settings, load_settings
+from bots.staff_cli import add_commands as add_staff_commands
+from bots.staff_cli import run_handback, run_staff
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -30,10 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--phone", help="customer phone in E.164, e.g. +5215512345678")
     chat.add_argument("--language", choices=("en", "es", "pt"), help="customer language prior")
 
-    handback = commands.add_parser(
-        "handback", help="return an escalated conversation to the bot (until staff tools land)"
-    )
-    handback.add_argument("conversation_id", type=int)
+    add_staff_commands(commands)
 
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -60,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return _db_upgrade(settings)
         if args.command == "handback":
-            return _handback(settings, args.conversation_id)
+            return _with_store(settings, lambda store: run_handback(store, args.conversation_id))
+        if args.command == "staff":
+            return _with_store(settings, lambda store: run_staff(store, args))
         if args.command == "chat":
             return _chat(settings, phone=args.phone, language=args.language)
         return _serve(settings, host=args.host, port=args.port)
@@ -82,14 +83,14 @@ def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
-def _handback(settings: Settings, conversation_id: int) -> int:
+def _with_store(settings: Settings, command: Callable[[Store], int]) -> int:
+    """Run a command on the migrated database, then release it."""
     _require_schema(settings)
     store = _store(settings)
-    if not store.hand_back(conversation_id):
-        print(f"frontdesk: no escalated conversation {conversation_id}", file=sys.stderr)
-        return 1
-    print(f"conversation {conversation_id} is back with the bot")
-    return 0
+    try:
+        return command(store)
+    finally:
+        store.close()
 
 
 def _first_line(exc: Exception) -> str:

@@ -21,7 +21,7 @@ from agents.models.openai import OpenAIProvider
 from agents.models.pricing import load_prices
 from agents.models.retry import ModelRetryPolicy
 from bots.settings import Settings
-from handoffs.channels import StaffDesk
+from handoffs.channels import StaffChannel
 from handoffs.delivery import DeliveryRetryPolicy
 from handoffs.hours import BusinessHours
 from handoffs.router import Router
@@ -117,7 +117,7 @@ def build_service(
     *,
     provider: ModelProvider | None = None,
     backend: BusinessBackend | None = None,
-    staff: StaffDesk | None = None,
+    staff: StaffChannel | None = None,
     store: Store | None = None,
 ) -> Service:
     """Wire a service; tests pass their own store, provider, backend or staff desk."""
@@ -159,6 +159,7 @@ def build_service(
             staff_wait_minutes=settings.staff_wait_minutes,
         ),
         hours=BusinessHours(settings.business_hours, settings.holidays),
+        remind_minutes=settings.staff_remind_minutes,
         retry=DeliveryRetryPolicy(
             max_attempts=settings.send_max_attempts,
             base_seconds=settings.send_retry_base_seconds,

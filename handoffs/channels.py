@@ -84,7 +84,7 @@ class ChannelSender(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EscalationNotice:
-    """What staff are told when a conversation needs a person."""
+    """What staff are told when a conversation needs a person: the context packet."""
 
     escalation_id: int
     conversation_id: int
@@ -94,15 +94,39 @@ class EscalationNotice:
     language: str
     reason: str
     summary: str
+    desk: str | None = None
+    tried: tuple[str, ...] = ()
+    last_messages: tuple[str, ...] = ()
+    window_closes_at: datetime | None = None
 
 
-class StaffDesk(Protocol):
-    """Where people hear about escalations and customer messages while they own a thread."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnerChange:
+    """A claim, a resolve or a reminder, for the staff channel to show."""
+
+    escalation_id: int
+    conversation_id: int
+    kind: str  # "claimed" | "resolved" | "reminder"
+    actor_name: str | None
+    at: datetime
+
+
+class StaffChannel(Protocol):
+    """Where people hear about escalations, and about the customer while they hold a thread."""
 
     async def escalated(self, notice: EscalationNotice) -> None:
         """A conversation needs a person."""
         ...
 
     async def relayed(self, conversation_id: int, text: str) -> None:
-        """A customer wrote while a person owns (or is about to own) the conversation."""
+        """A customer wrote while a person holds (or is about to hold) the conversation."""
+        ...
+
+    async def changed(self, change: OwnerChange) -> None:
+        """Someone claimed or resolved an escalation, or it waits too long unclaimed."""
+        ...
+
+    async def reply_failed(self, conversation_id: int, reason: str) -> None:
+        """A staff reply could not be delivered (e.g. outside WhatsApp's 24-hour window); the
+        person holding the conversation should be told."""
         ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +12,8 @@ from agents.errors import PermanentSendError, TransientSendError
 from handoffs.channels import ChannelSender, OutboundMessage
 from handoffs.metrics import DELIVERIES
 from storage.models import Contact, Conversation, Message, OutboxItem, utcnow
-from storage.store import OutboxWork, Store
+from storage.outbox import OutboxWork
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,17 @@ class Deliverer:
     """Sends pending outbox rows through each channel's sender."""
 
     def __init__(
-        self, store: Store, senders: Mapping[str, ChannelSender], policy: DeliveryRetryPolicy
+        self,
+        store: Store,
+        senders: Mapping[str, ChannelSender],
+        policy: DeliveryRetryPolicy,
+        on_staff_failure: Callable[[int, str], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.senders = senders
         self.policy = policy
+        # Told when a person's reply fails, so they learn it did not reach the customer.
+        self.on_staff_failure = on_staff_failure
 
     async def deliver(
         self, conversation_id: int, lock: asyncio.Lock, fresh: Sequence[OutboxWork] | None = None
@@ -97,14 +104,14 @@ class Deliverer:
         if sender is None:
             reason = f"no sender configured for channel {item.channel}"
             log.error("outbox %s: %s", outbox_id, reason)
-            await self.store.run(self.store.mark_failed, outbox_id, reason)
+            await self._fail(item, message, reason)
             return True
         outbound = _outbound(item, message, conversation, contact)
         attempt = item.attempts + 1
         try:
             receipt = await sender.send(outbound)
         except TransientSendError as exc:
-            return await self._retry_later(item, attempt, exc.reason, exc.retry_after)
+            return await self._retry_later(item, message, attempt, exc.reason, exc.retry_after)
         except Exception as exc:
             # Only what a sender calls transient is retried. A permanent refusal, and anything a
             # sender did not expect (a bug), fails the reply with its reason for staff to see,
@@ -115,8 +122,7 @@ class Deliverer:
             else:
                 reason = f"sender error: {type(exc).__name__}: {exc}"[:500]
                 log.exception("outbox %s: the %s sender failed", outbox_id, item.channel)
-            await self.store.run(self.store.mark_failed, outbox_id, reason, attempts=item.attempts)
-            DELIVERIES.labels(item.channel, "failed").inc()
+            await self._fail(item, message, reason)
             return True
         await self.store.run(
             self.store.mark_sent, outbox_id, receipt.channel_message_id, attempts=item.attempts
@@ -124,20 +130,25 @@ class Deliverer:
         DELIVERIES.labels(item.channel, "sent").inc()
         return True
 
+    async def _fail(self, item: OutboxItem, message: Message, reason: str) -> None:
+        await self.store.run(self.store.mark_failed, item.id or 0, reason, attempts=item.attempts)
+        DELIVERIES.labels(item.channel, "failed").inc()
+        if message.author == "staff" and self.on_staff_failure is not None:
+            await self.on_staff_failure(message.conversation_id, reason)
+
     async def _retry_later(
-        self, item: OutboxItem, attempt: int, reason: str, retry_after: float | None
+        self,
+        item: OutboxItem,
+        message: Message,
+        attempt: int,
+        reason: str,
+        retry_after: float | None,
     ) -> bool:
         """Schedule the next attempt, or fail the reply when attempts are used up."""
         outbox_id = item.id or 0
         if attempt >= self.policy.max_attempts:
             log.warning("outbox %s: giving up after %s attempts: %s", outbox_id, attempt, reason)
-            await self.store.run(
-                self.store.mark_failed,
-                outbox_id,
-                f"{reason} (after {attempt} attempts)",
-                attempts=item.attempts,
-            )
-            DELIVERIES.labels(item.channel, "failed").inc()
+            await self._fail(item, message, f"{reason} (after {attempt} attempts)")
             return True
         delay = self.policy.delay(attempt, retry_after)
         log.info(
@@ -162,7 +173,8 @@ def _outbound(
         channel=item.channel,
         thread_key=conversation.thread_key,
         recipient=contact.reply_address or contact.external_id,
-        text=message.text,
+        # A person's reply is signed with their name, so the customer knows who wrote.
+        text=f"{message.text}\n— {message.author_name}" if message.author_name else message.text,
         language=message.language or conversation.language or "en",
         author=message.author,
         agent=message.agent,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from agents.models.base import AssistantText, UserText
 from handoffs.contract import HandoffBrief
 from storage.models import Message
-from storage.store import EarlierFacts
+from storage.turns import EarlierFacts
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pt": "Portuguese"}
 

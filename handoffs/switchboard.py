@@ -7,12 +7,13 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from handoffs.channels import ChannelSender, InboundMessage, StaffDesk
+from handoffs.channels import ChannelSender, InboundMessage, StaffChannel
 from handoffs.delivery import Deliverer, DeliveryRetryPolicy
 from handoffs.dispatcher import Dispatcher
 from handoffs.hours import BusinessHours
 from handoffs.language import detect_language
 from handoffs.metrics import INBOUND
+from handoffs.ownership import Ownership
 from handoffs.swarm import Swarm
 from handoffs.turns import TurnRunner, TurnSettings
 from storage.models import utcnow
@@ -30,6 +31,7 @@ class SwitchboardConfig:
     turn: TurnSettings = field(default_factory=TurnSettings)
     retry: DeliveryRetryPolicy = field(default_factory=DeliveryRetryPolicy)
     hours: BusinessHours = field(default_factory=BusinessHours)
+    remind_minutes: float = 15.0
 
 
 class Switchboard:
@@ -41,16 +43,26 @@ class Switchboard:
         swarm: Swarm,
         config: SwitchboardConfig | None = None,
         *,
-        staff: StaffDesk | None = None,
+        staff: StaffChannel | None = None,
     ) -> None:
         self.store = store
         self.config = config or SwitchboardConfig()
         self.senders: dict[str, ChannelSender] = {}
         self.turns = TurnRunner(store, swarm, staff, self.config.turn, self.config.hours)
-        self.deliverer = Deliverer(store, self.senders, self.config.retry)
+        self.ownership = Ownership(store, lambda c: self.wake(c, outbox=True), staff)
+        self.deliverer = Deliverer(
+            store, self.senders, self.config.retry, self.ownership.reply_failed
+        )
         self.dispatcher = Dispatcher(self._work)
         # Conversations whose outbox may hold replies no turn of this process queued.
         self._recovering: set[int] = set()
+        self._reminders: asyncio.Task[None] | None = None
+
+    def set_staff_channel(self, staff: StaffChannel) -> None:
+        """Where escalations, relayed messages and owner changes are shown (Slack's staff
+        channel); without one, people work from the web inbox alone."""
+        self.turns.staff = staff
+        self.ownership.staff = staff
 
     def add_sender(self, sender: ChannelSender) -> None:
         """Register the sender for one channel."""
@@ -94,6 +106,14 @@ class Switchboard:
         await asyncio.to_thread(detect_language, "warm up")
         if not resume:
             return 0
+        if self._reminders is None:
+            minutes = self.config.remind_minutes
+            self._reminders = asyncio.create_task(
+                self.ownership.remind_forever(
+                    unclaimed_minutes=minutes, every_seconds=min(60.0, max(0.2, minutes * 15))
+                ),
+                name="staff-reminders",
+            )
         conversation_ids = await self.store.run(self.store.conversations_with_work)
         for conversation_id in conversation_ids:
             self.wake(conversation_id, outbox=True)
@@ -107,6 +127,10 @@ class Switchboard:
 
     async def close(self) -> None:
         """Stop the workers; what they did not finish is resumed by the next `start()`."""
+        if self._reminders is not None:
+            self._reminders.cancel()
+            await asyncio.gather(self._reminders, return_exceptions=True)
+            self._reminders = None
         await self.dispatcher.close()
 
     async def _work(self, conversation_id: int) -> None:

@@ -9,27 +9,28 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from itertools import takewhile
 
 from agents.tools import ToolContext
-from handoffs.channels import EscalationNotice, StaffDesk
+from handoffs.channels import StaffChannel
 from handoffs.hours import BusinessHours
 from handoffs.language import detect_language, language_from_locale, language_from_phone
 from handoffs.metrics import TURN_SECONDS, TURNS
+from handoffs.packet import context_packet, notice_for
 from handoffs.phrases import escalation_notice, phrase
 from handoffs.prompt import earlier_note, history_items, joined, turn_text
 from handoffs.swarm import Swarm, TurnInput, TurnResult
 from storage.models import Contact, Conversation, Message, utcnow
+from storage.outbox import OutboxWork
 from storage.records import EscalationRecord, ReplyRecord, StepRecord, TurnRecord
-from storage.store import OutboxWork, Store
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 
 DETECT_CHARS = 1000
-NO_STAFF = "waiting for a person, but no staff desk is configured"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +58,7 @@ class TurnRunner:
         self,
         store: Store,
         swarm: Swarm,
-        staff: StaffDesk | None,
+        staff: StaffChannel | None,
         settings: TurnSettings,
         hours: BusinessHours | None = None,
     ) -> None:
@@ -100,13 +101,16 @@ class TurnRunner:
         except Exception as exc:
             log.exception("conversation %s: turn %s failed", conversation_id, turn_id)
             record = self._failed(base, batch, language, exc)
+        if record.escalation is not None:
+            packet = context_packet(conversation, contact, record, history, batch)
+            record = replace(record, escalation=replace(record.escalation, packet=packet))
         queued = await self.store.run(self.store.save_turn, record)
         TURN_SECONDS.observe(time.perf_counter() - started)
         TURNS.labels("escalated" if record.escalation else record.inbound_status).inc()
         if record.inbound_status == "relayed" and self.staff is not None:
             await self.staff.relayed(conversation_id, joined(batch))
         if record.escalation is not None:
-            await self._notify_staff(conversation, contact, record.escalation, language)
+            await self._notify_staff(conversation_id, record.escalation.reason)
         replies = [OutboxWork(item, message, conversation, contact) for item, message in queued]
         return TurnOutcome(replies=replies, more_pending=len(pending) > len(batch))
 
@@ -142,17 +146,8 @@ class TurnRunner:
         language: str,
     ) -> TurnRecord:
         if conversation.status != "bot":
-            if self.staff is None:
-                # Nobody to relay to: say so where operators look, never drop it silently.
-                log.warning(
-                    "conversation %s is %s and no staff desk is configured; message %s kept as "
-                    "failed (`frontdesk handback %s` returns the conversation to the bot)",
-                    conversation.id, conversation.status, batch[-1].id, conversation.id,
-                )  # fmt: skip
-                return base(
-                    inbound_status="failed",
-                    inbound_error=f"{NO_STAFF}; the conversation is {conversation.status}",
-                )
+            # A person holds it (or is about to): the bot stays silent; staff see the message in
+            # the inbox, and in the Slack thread when a staff channel is set.
             return base(inbound_status="relayed")
         text = turn_text(batch, self.settings.max_input_chars)
         if not text:
@@ -252,33 +247,17 @@ class TurnRunner:
             escalation=EscalationRecord(reason=reason, summary=joined(batch)[:500]),
         )
 
-    async def _notify_staff(
-        self,
-        conversation: Conversation,
-        contact: Contact,
-        escalation: EscalationRecord,
-        language: str,
-    ) -> None:
+    async def _notify_staff(self, conversation_id: int, reason: str) -> None:
         if self.staff is None:
-            log.warning(
-                "conversation %s escalated (%s); no staff desk is configured, see the API",
-                conversation.id,
-                escalation.reason,
+            log.info(
+                "conversation %s escalated (%s); it waits in the inbox", conversation_id, reason
             )
             return
-        saved = await self.store.run(self.store.latest_escalation, conversation.id or 0)
-        notice = EscalationNotice(
-            escalation_id=(saved.id or 0) if saved else 0,
-            conversation_id=conversation.id or 0,
-            channel=conversation.channel,
-            contact=contact.external_id,
-            contact_name=contact.display_name,
-            language=language,
-            reason=escalation.reason,
-            summary=escalation.summary,
-        )
+        saved = await self.store.run(self.store.latest_escalation, conversation_id)
+        if saved is None:
+            return
         try:
-            await self.staff.escalated(notice)
+            await self.staff.escalated(notice_for(saved))
         except Exception:
             # The escalation is stored and visible in the inbox even if the notice fails.
-            log.exception("conversation %s: could not notify staff", conversation.id)
+            log.exception("conversation %s: could not notify staff", conversation_id)

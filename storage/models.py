@@ -232,6 +232,16 @@ class StaffNote(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class StaffInput(SQLModel, table=True):
+    """A staff action already taken, by its source's own key (a Slack message's channel and ts,
+    an inbox form's one-time key): a retried event or a double submit is not taken twice."""
+
+    __tablename__ = "staff_inputs"
+
+    key: str = Field(primary_key=True, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class SavedReply(SQLModel, table=True):
     """A reply staff can insert and edit before sending, in one language."""
 

@@ -72,10 +72,11 @@ class ReplyRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EscalationRecord:
-    """A request for a person, with what staff need to know."""
+    """A request for a person, with what staff need to know (`packet`: the context packet)."""
 
     reason: str
     summary: str
+    packet: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

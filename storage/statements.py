@@ -19,6 +19,7 @@ from storage.models import (
     HandoffEvent,
     Message,
     OutboxItem,
+    OwnershipEvent,
     RunStep,
 )
 
@@ -89,7 +90,8 @@ CLOSE_TURN = (
 
 INSERT_STEP = insert(RunStep)
 INSERT_HANDOFF = insert(HandoffEvent)
-INSERT_ESCALATION = insert(Escalation)
+INSERT_ESCALATION = insert(Escalation).returning(col(Escalation.id))
+INSERT_OWNERSHIP_EVENT = insert(OwnershipEvent)
 
 CONVERSATION_WITH_CONTACT = (
     select(Conversation, Contact)

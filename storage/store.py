@@ -5,15 +5,15 @@ Its queries live in one module per concept; `Store` puts them together as the si
 
 from __future__ import annotations
 
+from storage.accounts import AccountQueries
 from storage.inbound import InboundQueries
-from storage.outbox import OutboxQueries, OutboxWork
-from storage.ownership import OwnershipQueries
+from storage.outbox import OutboxQueries
 from storage.reads import OperatorReads
+from storage.staff import StaffQueries
 from storage.turns import TurnQueries
 
-# handoffs/ imports OutboxWork from here; its home is storage.outbox.
-__all__ = ["OutboxWork", "Store"]
 
-
-class Store(InboundQueries, TurnQueries, OutboxQueries, OwnershipQueries, OperatorReads):
+class Store(
+    InboundQueries, TurnQueries, OutboxQueries, StaffQueries, AccountQueries, OperatorReads
+):
     """All reads and writes of frontdesk's state."""

@@ -113,13 +113,27 @@ class TurnQueries(StoreBase):
                     sql.INSERT_HANDOFF, [{**ids, **_fields(h)} for h in turn.handoffs]
                 )
             if turn.escalation is not None:
-                connection.execute(
+                escalation_id = connection.execute(
                     sql.INSERT_ESCALATION,
                     {
                         "conversation_id": conversation_id,
                         "reason": storable(turn.escalation.reason),
                         "summary": storable(turn.escalation.summary),
+                        "packet": turn.escalation.packet,
                         "status": "open",
+                        "created_at": now,
+                    },
+                ).scalar_one()
+                connection.execute(
+                    sql.INSERT_OWNERSHIP_EVENT,
+                    {
+                        "conversation_id": conversation_id,
+                        "escalation_id": escalation_id,
+                        "from_status": "bot",
+                        "to_status": "waiting_human",
+                        "actor": "bot",
+                        "actor_name": turn.active_agent,
+                        "reason": storable(turn.escalation.reason),
                         "created_at": now,
                     },
                 )

@@ -19,7 +19,7 @@ from storage.store import Store
 
 TABLES = {
     "contacts", "conversations", "messages", "outbox", "handoffs", "escalations", "run_steps",
-    "staff_members", "ownership_events", "staff_notes", "saved_replies",
+    "staff_members", "ownership_events", "staff_notes", "saved_replies", "staff_inputs",
 }  # fmt: skip
 
 

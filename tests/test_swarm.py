@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bots.service import Service, build_service
+from storage.staff import Actor
 from storage.store import Store
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
@@ -175,17 +176,16 @@ async def test_escalate_to_human_ends_the_run_and_bot_stays_quiet_after(
     assert statuses == [
         ("in", "customer", "answered"),
         ("out", "system", "sent"),
-        ("in", "customer", "failed"),  # kept, with the reason, since no staff desk is set up
+        ("in", "customer", "relayed"),  # kept for the person who will pick it up
     ]
     kinds = [kind for kind, _ in _steps(swarm_service, conversation_id)]
     assert kinds == ["route", "model_call", "escalation"]
     waiting = swarm_service.store.messages(conversation_id)[-1]
-    assert waiting.error == (
-        "waiting for a person, but no staff desk is configured; the conversation is waiting_human"
-    )
+    assert (waiting.text, waiting.error) == ("hello? anyone?", None)
 
-    assert swarm_service.store.hand_back(conversation_id)
-    model.script(text("Back with you!"))
+    assert await swarm_service.switchboard.ownership.resolve(conversation_id, Actor("cli", "Ana"))
+    # Handed back, the conversation has no desk: the router picks one again.
+    model.script(tool_call("transfer_to_support", reason="router"), text("Back with you!"))
     await _turn(swarm_service, "still there?")
     assert _sent(swarm_service)[-1] == "Back with you!"
     assert [e.status for e in swarm_service.store.escalations(conversation_id)] == ["resolved"]

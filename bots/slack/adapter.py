@@ -25,6 +25,7 @@ from bots.service import Service
 from bots.slack.client import BotIdentity, ProfileDirectory, SlackConnection
 from bots.slack.events import SlackInbox
 from bots.slack.sender import SlackSender
+from bots.slack.staff import SlackStaffChannel
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,22 @@ def mount_slack(app: FastAPI, service: Service) -> None:
         SlackSender(connection, interval_seconds=settings.slack_send_interval_seconds)
     )
     bolt = build_bolt_app(service, connection, secret)
-    # Exposed so that other Slack features (the staff desk's buttons) register their listeners.
+    if settings.staff_slack_channel:
+        staff = SlackStaffChannel(
+            connection=connection,
+            store=service.store,
+            ownership=service.switchboard.ownership,
+            profiles=ProfileDirectory(connection),
+            channel=settings.staff_slack_channel,
+            allowed_users=frozenset(_split(settings.staff_slack_users)),
+            note_prefixes=tuple(_split(settings.staff_note_prefixes)),
+            console=settings.staff_slack_mode == "console",
+        )
+        staff.register(bolt)
+        service.switchboard.set_staff_channel(staff)
+        log.info(
+            "Slack staff channel: %s (%s)", settings.staff_slack_channel, settings.staff_slack_mode
+        )
     app.state.slack_bolt = bolt
     handler = AsyncSlackRequestHandler(bolt)
     verifier = SignatureVerifier(secret)
@@ -107,6 +123,10 @@ def build_bolt_app(service: Service, connection: SlackConnection, secret: str) -
     bolt.event("message", matchers=[outside_staff_channel])(inbox.on_event)
     bolt.event("app_mention", matchers=[outside_staff_channel])(inbox.on_event)
     return bolt
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _authorize(identity: BotIdentity) -> Callable[[], Awaitable[AuthorizeResult]]:

@@ -21,6 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "staff_inputs",
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_table(
         "saved_replies",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
@@ -142,3 +148,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_saved_replies_language"))
 
     op.drop_table("saved_replies")
+    op.drop_table("staff_inputs")
