@@ -268,10 +268,14 @@ def _first_time(session: Session, key: str) -> bool:
     """Record `key`; False when it was recorded before (the transaction then does nothing)."""
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    inserted = session.connection().execute(
-        insert(StaffInput).values(key=key[:128], created_at=utcnow()).on_conflict_do_nothing()
-    )
-    return bool(inserted.rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT … ON CONFLICT.
+    inserted = session.execute(
+        insert(StaffInput)
+        .values(key=key[:128], created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(col(StaffInput.key))
+    ).first()
+    return inserted is not None
 
 
 def _locked(session: Session, conversation_id: int) -> Conversation | None:

@@ -47,6 +47,8 @@ class FakeSlack:
     """The fake server. `url` is its root; point SLACK_API_URL at `api_url`."""
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # conversations.members answers: channel id → member ids.
+    members: dict[str, list[str]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, deque[Failure | None]] = field(default_factory=lambda: defaultdict(deque))
     url: str = ""
@@ -180,4 +182,22 @@ class FakeSlack:
             if args.get("thread_ts"):
                 message["thread_ts"] = args["thread_ts"]
             return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+        if method == "chat.update":
+            if not args.get("channel") or not args.get("ts"):
+                return {"ok": False, "error": "message_not_found"}
+            return {
+                "ok": True,
+                "channel": args["channel"],
+                "ts": args["ts"],
+                "text": args.get("text"),
+            }
+        if method == "chat.postEphemeral":
+            if not args.get("channel") or not args.get("user"):
+                return {"ok": False, "error": "user_not_in_channel"}
+            return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        if method == "conversations.members":
+            members = self.members.get(str(args.get("channel")))
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
         return {"ok": False, "error": "unknown_method"}

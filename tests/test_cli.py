@@ -144,3 +144,30 @@ async def test_chat_talks_to_a_real_provider_when_its_key_is_set(
     ]
     assert len(requests) == 3  # routed, then billing called a tool, then billing answered
     assert "test-key" not in out.decode() + err.decode()
+
+
+def test_staff_accounts_are_added_listed_and_removed(tmp_path: Path) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    added = _run(
+        ["staff", "add", "Ana@Example.com", "--name", "Ana Souza", "--slack-user", "U0ANA"],
+        tmp_path,
+        stdin="correct horse battery\n",
+    )
+    assert (added.returncode, added.stdout) == (
+        0,
+        "added ana@example.com (Ana Souza); sign in at /inbox\n",
+    )
+    twice = _run(["staff", "add", "ana@example.com"], tmp_path, stdin="another password\n")
+    assert (twice.returncode, twice.stderr) == (
+        1,
+        "frontdesk: ana@example.com already has an account\n",
+    )
+    short = _run(["staff", "add", "bo@example.com"], tmp_path, stdin="short\n")
+    assert short.returncode == 2 and "8 characters" in short.stderr
+    listed = _run(["staff", "list"], tmp_path)
+    assert listed.stdout == "ana@example.com  Ana Souza  slack:U0ANA\n"
+    assert "correct horse" not in added.stdout + added.stderr + listed.stdout
+    assert _run(["staff", "remove", "ana@example.com"], tmp_path).returncode == 0
+    assert _run(["staff", "list"], tmp_path).stdout == ""
+    gone = _run(["staff", "remove", "ana@example.com"], tmp_path)
+    assert (gone.returncode, gone.stderr) == (1, "frontdesk: no account for ana@example.com\n")
