@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -15,6 +15,7 @@ from bots.service import Service, build_service
 from bots.settings import Settings, load_settings
 from bots.slack import mount_slack
 from bots.whatsapp import mount_whatsapp
+from storage.base import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +37,25 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app = FastAPI(title="frontdesk", lifespan=lifespan)
     app.state.service = service
 
+    @app.exception_handler(DatabaseUnavailable)
+    async def database_unavailable(_request: Request, exc: DatabaseUnavailable) -> Response:
+        # Nothing was stored: a 503 makes Slack and Twilio deliver the request again later.
+        log.warning("request refused, the database is unavailable: %s", exc)
+        return JSONResponse(
+            {"error": "the database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz")
     async def readyz() -> Response:
-        try:
-            await service.store.run(service.store.ping)
-        except Exception as exc:
-            log.warning("readyz: database unreachable: %s", type(exc).__name__)
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        if not await service.store.ready(timeout=1.0):
+            log.warning("readyz: the database is unreachable or locked")
+            return JSONResponse({"status": "unavailable", "database": "unavailable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
     @app.get("/metrics")

@@ -121,7 +121,7 @@ def build_service(
     store: Store | None = None,
 ) -> Service:
     """Wire a service; tests pass their own store, provider, backend or staff desk."""
-    store = store or Store.open(settings.database_url)
+    store = store or Store.open(settings.database_url, serving=True)
     provider = provider or choose_provider(settings)
     backend = backend or DemoBackend()
     knowledge = KnowledgeBase.load(settings.knowledge_dir or default_knowledge_dir())

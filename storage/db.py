@@ -10,13 +10,25 @@ from sqlalchemy.engine import make_url
 from sqlmodel import create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Inside the server a locked SQLite database must not hold the event loop: each try waits this
+# long at most, and `StoreBase.run` retries with asyncio sleeps in between.
+SQLITE_SERVING_BUSY_TIMEOUT_MS = 25
+# A PostgreSQL server that does not answer (a network partition) fails the connection attempt
+# after this long instead of hanging the request.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build the engine for `url`; for a file SQLite database, create its folder first."""
+def make_engine(
+    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
+    """Build the engine for `url`; for a file SQLite database, create its folder first.
+
+    `busy_timeout_ms` is how long one SQLite statement waits for another writer's lock.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -24,15 +36,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url,
         connect_args={
             "check_same_thread": False,
-            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "timeout": busy_timeout_ms / 1000,
         },
         **kwargs,
     )
-    _tune_sqlite(engine)
+    _tune_sqlite(engine, busy_timeout_ms)
     return engine
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     # pysqlite's own transaction handling starts transactions lazily and as DEFERRED: a reader
     # that later writes can then fail with "database is locked" without waiting. Taking the write
     # lock up front (BEGIN IMMEDIATE) lets the busy timeout queue writers instead.
@@ -41,7 +53,7 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -38,7 +38,7 @@ async def test_readiness_fails_when_the_database_is_unreachable(sqlite_url: str)
     async with await _client(engine, sqlite_url) as client:
         response = await client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["database"] == "unreachable"
+    assert response.json()["database"] == "unavailable"
 
 
 async def test_api_is_absent_without_a_token(engine: Engine, sqlite_url: str) -> None:

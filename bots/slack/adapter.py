@@ -26,6 +26,7 @@ from bots.slack.client import BotIdentity, ProfileDirectory, SlackConnection
 from bots.slack.events import SlackInbox
 from bots.slack.sender import SlackSender
 from bots.slack.staff import SlackStaffChannel
+from storage.base import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,9 @@ async def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | No
         event = body.get("event") or {}
         log.debug("Slack %s acknowledged and ignored", event.get("type") or body.get("type"))
         return BoltResponse(status=200, body="")
+    if isinstance(error, DatabaseUnavailable):
+        log.warning("Slack event refused, the database is unavailable: %s", error)
+        return BoltResponse(status=503, body="")
     # Anything else keeps Bolt's 500, so that Slack retries what we failed to store.
     log.error("Slack request failed: %s", error, exc_info=error)
     return None
