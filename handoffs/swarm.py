@@ -30,8 +30,9 @@ from agents.models.base import (
 )
 from agents.tools import ToolContext
 from handoffs.contract import ESCALATE_TOOL, HandoffBrief, transfer_target, transfer_tool
+from handoffs.phrases import phrase
 from handoffs.prompt import system_text
-from handoffs.router import Router
+from handoffs.router import RouteDecision, Router
 from handoffs.steps import model_step
 from storage.records import EscalationRecord, HandoffRecord, StepRecord
 
@@ -86,7 +87,7 @@ class _Run:
 
     def result(self, **outcome: object) -> TurnResult:
         return TurnResult(
-            agent=self.agent,
+            agent=self.agent or None,
             steps=tuple(self.steps),
             handoffs=tuple(self.handoffs),
             **outcome,  # type: ignore[arg-type]
@@ -94,7 +95,7 @@ class _Run:
 
     def escalate(self, reason: str, *, failure: str | None = None) -> TurnResult:
         self.steps.append(
-            StepRecord(kind="escalation", agent=self.agent, output={"reason": reason})
+            StepRecord(kind="escalation", agent=self.agent or None, output={"reason": reason})
         )
         summary = f"{reason}. Last customer message: {self.turn.user_text[:500]}"
         return self.result(
@@ -139,6 +140,8 @@ class Swarm:
 
     async def _run(self, run: _Run, still_ours: Callable[[], Awaitable[bool]]) -> TurnResult:
         turn = run.turn
+        language = turn.context.language
+        decision: RouteDecision | None
         if run.agent not in self.agents:
             if turn.active_agent:
                 log.warning(
@@ -146,8 +149,20 @@ class Swarm:
                     turn.context.conversation_id,
                     turn.active_agent,
                 )
-            decision = await self.router.route(turn.user_text, turn.context.language)
+                run.agent = ""
+            decision = await self.router.route(turn.user_text, language)
+        else:
+            # The safety net: a request for a person escalates before any model runs.
+            decision = self.router.screen(turn.user_text, language)
+        if decision is not None:
             run.steps.append(decision.step)
+            if decision.escalate:
+                return run.escalate("customer asked for a person")
+            if decision.desk is None:
+                # A greeting or thanks names no topic: answer it and leave the desk open.
+                reply = phrase("welcome", language)
+                run.steps.append(StepRecord(kind="reply", output={"text": reply}))
+                return run.result(reply=reply)
             run.agent = decision.desk
             run.handoffs.append(
                 HandoffRecord(from_agent=None, to_agent=decision.desk, reason=decision.reason)
