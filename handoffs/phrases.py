@@ -11,14 +11,6 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Obrigado pela paciência. Passei sua conversa para uma pessoa da nossa equipe; "
         "ela vai te responder por aqui em breve.",
     },
-    "welcome": {
-        "en": "Hi! How can I help you today? I can help with plans and sign-ups, technical "
-        "problems, or invoices and payments.",
-        "es": "¡Hola! ¿En qué te puedo ayudar hoy? Puedo ayudarte con planes y contrataciones, "
-        "problemas técnicos, o facturas y pagos.",
-        "pt": "Oi! Como posso te ajudar hoje? Posso ajudar com planos e contratações, problemas "
-        "técnicos, ou faturas e pagamentos.",
-    },
     "empty": {
         "en": "I didn't catch any text in your message. Could you write your question?",
         "es": "No recibí texto en tu mensaje. ¿Podrías escribir tu pregunta?",

@@ -30,7 +30,6 @@ from agents.models.base import (
 )
 from agents.tools import ToolContext
 from handoffs.contract import ESCALATE_TOOL, HandoffBrief, transfer_target, transfer_tool
-from handoffs.phrases import phrase
 from handoffs.prompt import system_text
 from handoffs.router import RouteDecision, Router
 from handoffs.steps import model_step
@@ -66,6 +65,7 @@ class TurnResult:
     """How a turn ended and everything it did on the way."""
 
     agent: str | None
+    pinned: bool = True  # False: the agent only answered a greeting; no desk is chosen yet
     reply: str | None = None
     escalation: EscalationRecord | None = None
     failure: str | None = None
@@ -84,10 +84,12 @@ class _Run:
     known: list[str] = field(default_factory=list)
     work: list[TranscriptItem] = field(default_factory=list)
     brief: HandoffBrief | None = None
+    pinned: bool = True
 
     def result(self, **outcome: object) -> TurnResult:
         return TurnResult(
             agent=self.agent or None,
+            pinned=self.pinned,
             steps=tuple(self.steps),
             handoffs=tuple(self.handoffs),
             **outcome,  # type: ignore[arg-type]
@@ -159,14 +161,14 @@ class Swarm:
             if decision.escalate:
                 return run.escalate("customer asked for a person")
             if decision.desk is None:
-                # A greeting or thanks names no topic: answer it and leave the desk open.
-                reply = phrase("welcome", language)
-                run.steps.append(StepRecord(kind="reply", output={"text": reply}))
-                return run.result(reply=reply)
-            run.agent = decision.desk
-            run.handoffs.append(
-                HandoffRecord(from_agent=None, to_agent=decision.desk, reason=decision.reason)
-            )
+                # A greeting or thanks names no topic: the default desk answers it, but the
+                # conversation stays unassigned until a message that has one.
+                run.agent, run.pinned = self.router.default_desk, False
+            else:
+                run.agent = decision.desk
+                run.handoffs.append(
+                    HandoffRecord(from_agent=None, to_agent=decision.desk, reason=decision.reason)
+                )
         run.visited.append(run.agent)
         model_calls = 0
         while True:
@@ -310,7 +312,7 @@ class Swarm:
             language=run.turn.context.language,
             known=tuple(run.known),
         )
-        run.agent = desk
+        run.agent, run.pinned = desk, True
         run.visited.append(desk)
         run.work = []
         return None
