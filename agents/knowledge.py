@@ -74,7 +74,7 @@ class Article:
 def _stemmer(language: str) -> Callable[[str], str]:
     """The Snowball stemmer of a language (PyStemmer's C version when it is installed)."""
     algorithm = snowballstemmer.stemmer(_SNOWBALL.get(language, "english"))
-    return cache(algorithm.stemWord)  # type: ignore[no-any-return]
+    return cache(algorithm.stemWord)
 
 
 def terms(text: str, language: str = "en") -> list[str]:

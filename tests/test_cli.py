@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -133,7 +134,7 @@ async def test_chat_talks_to_a_real_provider_when_its_key_is_set(
             stderr=asyncio.subprocess.PIPE, cwd=tmp_path, env=_environment(tmp_path, **environment),
         )  # fmt: skip
         out, err = await asyncio.wait_for(
-            process.communicate("sobre lo de la semana pasada\n".encode()), 120
+            process.communicate(b"sobre lo de la semana pasada\n"), 120
         )
     assert process.returncode == 0, err.decode()
     assert "[billing · es] Tu saldo pendiente es de 499.00 MXN." in out.decode()
@@ -146,3 +147,27 @@ async def test_chat_talks_to_a_real_provider_when_its_key_is_set(
     ]
     assert len(requests) == 3  # routed, then billing called a tool, then billing answered
     assert "test-key" not in out.decode() + err.decode()
+
+
+def test_router_train_writes_a_model_from_an_operators_file(tmp_path: Path) -> None:
+    rows = [
+        {"text": f"{words} {n}", "label": label}
+        for n in range(10)
+        for words, label in (
+            ("precio del plan", "sales"),
+            ("sin internet", "support"),
+            ("mi factura", "billing"),
+            ("quiero un gerente", "human"),
+            ("hola", "none"),
+        )
+    ]
+    data = tmp_path / "mine.jsonl"
+    data.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    out = tmp_path / "model.npz"
+    result = _run(["router", "train", str(data), "--replace", "--out", str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "trained on 50 messages" in result.stdout and out.exists()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hola"}\n', encoding="utf-8")
+    refused = _run(["router", "train", str(bad), "--out", str(out)], tmp_path)
+    assert refused.returncode == 2 and "bad.jsonl:1" in refused.stderr

@@ -104,7 +104,7 @@ def test_training_on_an_operators_file_round_trips(tmp_path: Path) -> None:
 def test_bad_training_data_names_the_line(tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text('{"text": "hola", "label": "greeting"}\n', encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="bad.jsonl:1"):
+    with pytest.raises(ConfigurationError, match=r"bad\.jsonl:1"):
         read_examples(data)
 
 

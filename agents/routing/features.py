@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 _NUMBER = re.compile(r"\d+")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -28,7 +29,7 @@ def features(text: str) -> list[str]:
     folded = _NUMBER.sub("0", fold(text))
     words = folded.split()
     found = [f"w:{word}" for word in words]
-    found += [f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False)]
+    found += [f"b:{first} {second}" for first, second in pairwise(words)]
     padded = f" {folded} "
     for size in CHAR_SIZES:
         found += [f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1)]

@@ -55,7 +55,8 @@ def score(rows: list[dict[str, str]], model: RoutingModel) -> None:
         print(
             f"{lang:<4}  {_pct(sum(g == d for g, d in desk_items), len(desk_items)):>8}"
             f"  {_pct(sum(humans), len(humans)):>12}  {_pct(sum(others), len(others)):>9}"
-            f"  {_pct(len(local), len(items)):>8}  {_pct(sum(g == d for g, d in local), len(local)):>9}"
+            f"  {_pct(len(local), len(items)):>8}"
+            f"  {_pct(sum(g == d for g, d in local), len(local)):>9}"
             f"  {_pct(sum(g == p.label for g, p in items), len(items)):>10}  {len(items):>4}"
         )
     items = per["all"]
