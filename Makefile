@@ -36,6 +36,8 @@ check: install-dev
 
 bench: install-dev
 	$(BIN)/python infra/bench/language.py
+	$(BIN)/python infra/bench/routing.py
+	$(BIN)/python infra/bench/knowledge.py
 	$(BIN)/python infra/bench/engine.py
 	$(BIN)/python infra/bench/context.py
 

@@ -27,6 +27,7 @@ from agents.desk_schemas import (
 from agents.errors import BackendError, UnknownDeskError
 from agents.intents import DESKS, find_customer_ids, find_invoice_ids, find_ticket_ids
 from agents.knowledge import KnowledgeBase
+from agents.markets import plans_for
 from agents.tools import Tool, ToolContext, ToolResult
 
 
@@ -114,8 +115,9 @@ class _Toolkit:
         }
 
     async def list_plans(self, args: ListPlansArgs, ctx: ToolContext) -> dict[str, Any]:
-        plans = await self._backend.list_plans()
-        return {"plans": [_json(p, _PLAN) for p in plans if args.kind in (None, p.kind)]}
+        plans, country = plans_for(await self._backend.list_plans(), ctx.phone)
+        shown = [_json(p, _PLAN) for p in plans if args.kind in (None, p.kind)]
+        return {"plans": shown, "country": country}
 
     async def create_lead(self, args: CreateLeadArgs, ctx: ToolContext) -> dict[str, Any]:
         plans = {plan.id: plan for plan in await self._backend.list_plans()}
@@ -188,6 +190,8 @@ class _Toolkit:
             "customer": {"id": customer.id, "name": customer.name},
             "invoices": [_json(i, _INVOICE) for i in invoices],
             "balance_due": balance,
+            # Refunds above this need a person's approval; the agent can say so up front.
+            "refund_approval_limit": self._limit,
         }
 
     async def get_invoice(self, args: InvoiceArgs, ctx: ToolContext) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The FAQ knowledge base: markdown articles per language, searched with BM25.
 
 Layout: `<dir>/<lang>/<slug>.md`; first line `# Title`, an optional `desk: <desk>` line, then
-the body. Matching is accent-insensitive and ignores stop words and common word endings.
+the body. Matching is accent-insensitive, ignores stop words, and compares Snowball stems
+of each language (measured against the crude suffix list it replaced in `infra/bench`).
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import snowballstemmer
 
 from agents.errors import ConfigurationError
 from agents.intents import DESKS, fold
@@ -44,11 +49,8 @@ _STOP_TEXT = (
     "conecta"
 )
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
-_PLURALS = ("es", "s")
-_SUFFIXES = (
-    "amentos", "amento", "imento", "aciones", "acion", "acoes", "acao", "ations", "ation",
-    "mente", "ando", "endo", "ing", "ment", "ed", "ar", "er", "ir", "os", "as", "o", "a", "e",
-)  # fmt: skip
+_WORD = re.compile(r"[^\W_]+")
+_SNOWBALL = {"en": "english", "es": "spanish", "pt": "portuguese"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,23 +70,19 @@ class Article:
         return " ".join(parts[:sentences])
 
 
-def stem(token: str) -> str:
-    """A crude en/es/pt stemmer: plural first, then one common ending, keeping 3+ letters."""
-    if token.isdigit():
-        return token
-    for suffix in _PLURALS:
-        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
-            token = token[: -len(suffix)]
-            break
-    for suffix in _SUFFIXES:
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            return token[: -len(suffix)]
-    return token
+@cache
+def _stemmer(language: str) -> Callable[[str], str]:
+    """The Snowball stemmer of a language (PyStemmer's C version when it is installed)."""
+    algorithm = snowballstemmer.stemmer(_SNOWBALL.get(language, "english"))
+    return cache(algorithm.stemWord)
 
 
-def terms(text: str) -> list[str]:
-    """The searchable terms of a text: folded, stop words dropped, stemmed."""
-    return [stem(token) for token in fold(text).split() if token not in _STOP_WORDS]
+def terms(text: str, language: str = "en") -> list[str]:
+    """The searchable terms of a text: folded, stop words dropped, stemmed for `language`."""
+    stem = _stemmer(language[:2].lower())
+    # Stem the accented word (Snowball's rules expect them), then fold the stem.
+    words = _WORD.findall(text.casefold())
+    return [fold(stem(word)) for word in words if fold(word) not in _STOP_WORDS]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +100,8 @@ class KnowledgeBase:
         self._index: dict[str, list[_Indexed]] = {}
         for article in self.articles:
             # The title counts twice: it names the topic better than any sentence of the body.
-            words = terms(article.title) * 2 + terms(article.body)
+            language = article.language
+            words = terms(article.title, language) * 2 + terms(article.body, language)
             entry = _Indexed(article=article, counts=Counter(words), length=len(words))
             self._index.setdefault(article.language, []).append(entry)
 
@@ -123,8 +122,11 @@ class KnowledgeBase:
 
     def search(self, query: str, language: str, limit: int = 3) -> list[Article]:
         """Best articles for the query in `language` (English if it has none); [] if none fit."""
-        entries = self._index.get(language.lower()[:2]) or self._index.get("en", [])
-        wanted = set(terms(query))
+        language = language.lower()[:2]
+        if language not in self._index:
+            language = "en"
+        entries = self._index.get(language, [])
+        wanted = set(terms(query, language))
         if not entries or not wanted:
             return []
         average = sum(entry.length for entry in entries) / len(entries)

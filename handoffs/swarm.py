@@ -31,7 +31,7 @@ from agents.models.base import (
 from agents.tools import ToolContext
 from handoffs.contract import ESCALATE_TOOL, HandoffBrief, transfer_target, transfer_tool
 from handoffs.prompt import system_text
-from handoffs.router import Router
+from handoffs.router import RouteDecision, Router
 from handoffs.steps import model_step
 from storage.records import EscalationRecord, HandoffRecord, StepRecord
 
@@ -65,6 +65,7 @@ class TurnResult:
     """How a turn ended and everything it did on the way."""
 
     agent: str | None
+    pinned: bool = True  # False: the agent only answered a greeting; no desk is chosen yet
     reply: str | None = None
     escalation: EscalationRecord | None = None
     failure: str | None = None
@@ -83,10 +84,12 @@ class _Run:
     known: list[str] = field(default_factory=list)
     work: list[TranscriptItem] = field(default_factory=list)
     brief: HandoffBrief | None = None
+    pinned: bool = True
 
     def result(self, **outcome: object) -> TurnResult:
         return TurnResult(
-            agent=self.agent,
+            agent=self.agent or None,
+            pinned=self.pinned,
             steps=tuple(self.steps),
             handoffs=tuple(self.handoffs),
             **outcome,  # type: ignore[arg-type]
@@ -94,7 +97,7 @@ class _Run:
 
     def escalate(self, reason: str, *, failure: str | None = None) -> TurnResult:
         self.steps.append(
-            StepRecord(kind="escalation", agent=self.agent, output={"reason": reason})
+            StepRecord(kind="escalation", agent=self.agent or None, output={"reason": reason})
         )
         summary = f"{reason}. Last customer message: {self.turn.user_text[:500]}"
         return self.result(
@@ -139,6 +142,8 @@ class Swarm:
 
     async def _run(self, run: _Run, still_ours: Callable[[], Awaitable[bool]]) -> TurnResult:
         turn = run.turn
+        language = turn.context.language
+        decision: RouteDecision | None
         if run.agent not in self.agents:
             if turn.active_agent:
                 log.warning(
@@ -146,12 +151,24 @@ class Swarm:
                     turn.context.conversation_id,
                     turn.active_agent,
                 )
-            decision = await self.router.route(turn.user_text, turn.context.language)
+                run.agent = ""
+            decision = await self.router.route(turn.user_text, language)
+        else:
+            # The safety net: a request for a person escalates before any model runs.
+            decision = self.router.screen(turn.user_text, language)
+        if decision is not None:
             run.steps.append(decision.step)
-            run.agent = decision.desk
-            run.handoffs.append(
-                HandoffRecord(from_agent=None, to_agent=decision.desk, reason=decision.reason)
-            )
+            if decision.escalate:
+                return run.escalate("customer asked for a person")
+            if decision.desk is None:
+                # A greeting or thanks names no topic: the default desk answers it, but the
+                # conversation stays unassigned until a message that has one.
+                run.agent, run.pinned = self.router.default_desk, False
+            else:
+                run.agent = decision.desk
+                run.handoffs.append(
+                    HandoffRecord(from_agent=None, to_agent=decision.desk, reason=decision.reason)
+                )
         run.visited.append(run.agent)
         model_calls = 0
         while True:
@@ -295,7 +312,7 @@ class Swarm:
             language=run.turn.context.language,
             known=tuple(run.known),
         )
-        run.agent = desk
+        run.agent, run.pinned = desk, True
         run.visited.append(desk)
         run.work = []
         return None

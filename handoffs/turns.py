@@ -225,7 +225,7 @@ class TurnRunner:
         return base(
             inbound_status=status,
             inbound_error=result.failure,
-            active_agent=result.agent,
+            active_agent=result.agent if result.pinned else None,
             steps=result.steps,
             handoffs=result.handoffs,
             replies=tuple(replies),

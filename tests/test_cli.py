@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def test_chat_serves_a_spanish_customer_from_billing_to_a_person(tmp_path: Path)
     assert replies[1].startswith("[billing · es]")
     billing_answer = result.stdout.split(replies[1], 1)[1].split(replies[2], 1)[0]
     assert "499.00 MXN" in billing_answer and "pendiente" in billing_answer
-    assert any(line.startswith("  ↪ support → billing") for line in lines), result.stdout
+    assert any(line.startswith("  ↪ router → billing") for line in lines), result.stdout
     assert replies[2].startswith("[system · es] Gracias por tu paciencia")
     assert "  (conversation is now waiting_human)" in lines
 
@@ -132,7 +133,9 @@ async def test_chat_talks_to_a_real_provider_when_its_key_is_set(
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, cwd=tmp_path, env=_environment(tmp_path, **environment),
         )  # fmt: skip
-        out, err = await asyncio.wait_for(process.communicate(b"hola, tengo una duda\n"), 120)
+        out, err = await asyncio.wait_for(
+            process.communicate(b"sobre lo de la semana pasada\n"), 120
+        )
     assert process.returncode == 0, err.decode()
     assert "[billing · es] Tu saldo pendiente es de 499.00 MXN." in out.decode()
     assert "  ↪ router → billing" in out.decode()
@@ -171,3 +174,27 @@ def test_staff_accounts_are_added_listed_and_removed(tmp_path: Path) -> None:
     assert _run(["staff", "list"], tmp_path).stdout == ""
     gone = _run(["staff", "remove", "ana@example.com"], tmp_path)
     assert (gone.returncode, gone.stderr) == (1, "frontdesk: no account for ana@example.com\n")
+
+
+def test_router_train_writes_a_model_from_an_operators_file(tmp_path: Path) -> None:
+    rows = [
+        {"text": f"{words} {n}", "label": label}
+        for n in range(10)
+        for words, label in (
+            ("precio del plan", "sales"),
+            ("sin internet", "support"),
+            ("mi factura", "billing"),
+            ("quiero un gerente", "human"),
+            ("hola", "none"),
+        )
+    ]
+    data = tmp_path / "mine.jsonl"
+    data.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    out = tmp_path / "model.npz"
+    result = _run(["router", "train", str(data), "--replace", "--out", str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "trained on 50 messages" in result.stdout and out.exists()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hola"}\n', encoding="utf-8")
+    refused = _run(["router", "train", str(bad), "--out", str(out)], tmp_path)
+    assert refused.returncode == 2 and "bad.jsonl:1" in refused.stderr

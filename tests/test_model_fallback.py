@@ -97,7 +97,7 @@ async def test_engine_falls_back_to_openai_when_anthropic_keeps_failing(
             openai_base_url=f"{fake.url}/v1",
             model_retry_base_seconds=0.01,
         )
-        service, sender = await answer_one(settings, engine, "hola, tengo una consulta")
+        service, sender = await answer_one(settings, engine, "sobre lo de la semana pasada")
 
     assert sender.texts() == ["Reinicia tu módem, por favor."]
     assert len(fake.bodies("/v1/messages")) == 3  # the router call's three attempts, then none

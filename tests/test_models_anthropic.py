@@ -192,7 +192,7 @@ async def test_new_conversation_is_routed_handed_off_served_and_costed(
             anthropic_base_url=fake.url,
             model_retry_base_seconds=0.01,
         )
-        service, sender = await answer_one(settings, engine, "hola, tengo una consulta")
+        service, sender = await answer_one(settings, engine, "sobre lo de la semana pasada")
 
     assert sender.texts() == [reply]
     [(conversation, _)] = service.store.list_conversations(contact="test:+5215512345678")

@@ -238,7 +238,7 @@ async def test_responses_api_in_the_engine_routes_hands_off_and_costs(
             openai_api_key="test-key",
             openai_base_url=f"{fake.url}/v1",
         )
-        service, sender = await answer_one(settings, engine, "hola, tengo una consulta")
+        service, sender = await answer_one(settings, engine, "sobre lo de la semana pasada")
 
     assert sender.texts() == [reply]
     [(conversation, _)] = service.store.list_conversations(contact="test:+5215512345678")

@@ -41,7 +41,6 @@ def test_it_is_a_model_provider(model: OfflineProvider) -> None:
         ("meu roteador não liga", "support"),
         ("what plans do you have?", "sales"),
         ("plan", "sales"),
-        ("asdf", "support"),
     ],
 )
 async def test_the_router_always_transfers(model: OfflineProvider, text: str, desk: str) -> None:

@@ -231,7 +231,7 @@ async def test_a_whatsapp_customer_is_taken_answered_and_handed_back_from_slack(
         assert len(d.twilio.messages) == 3 and not d.twilio.messages[2].body.endswith("— Ana")
         events = d.service.store.ownership_events(escalation.conversation_id)
         assert [(e.from_status, e.to_status, e.actor_name) for e in events] == [
-            ("bot", "waiting_human", "support"),
+            ("bot", "waiting_human", None),  # asked for a person before any desk took it
             ("waiting_human", "with_human", "Ana"),
             ("with_human", "bot", "Ana"),
         ]

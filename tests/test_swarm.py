@@ -56,7 +56,7 @@ async def test_handoff_moves_the_conversation_and_the_next_message_goes_straight
         text("Your invoice INV-1042 is 349 MXN."),
         text("It is due on the 10th."),
     )
-    conversation_id = await _turn(swarm_service, "I need help")
+    conversation_id = await _turn(swarm_service, "about my thing")
     await _turn(swarm_service, "when is it due?")
 
     conversation = swarm_service.store.conversation(conversation_id)
@@ -77,7 +77,7 @@ async def test_receiving_agent_gets_texts_and_a_brief_not_tool_calls(
         tool_call("transfer_to_billing", reason="customer asks about an invoice"),
         text("Billing here."),
     )
-    await _turn(swarm_service, "I have a question")
+    await _turn(swarm_service, "about my thing")
     billing = model.requests[-1]
     assert billing.agent == "billing"
     assert [type(item).__name__ for item in billing.transcript] == ["UserText"]
@@ -100,7 +100,7 @@ async def test_only_the_first_handoff_of_a_response_is_followed(
         ),
         text("Billing here."),
     )
-    conversation_id = await _turn(swarm_service, "hello")
+    conversation_id = await _turn(swarm_service, "about my thing")
     assert [h.to_agent for h in swarm_service.store.handoffs(conversation_id)] == [
         "support",
         "billing",
@@ -116,7 +116,7 @@ async def test_a_to_b_to_a_within_a_turn_escalates(
         tool_call("transfer_to_billing", reason="bill"),
         tool_call("transfer_to_support", reason="back again"),
     )
-    conversation_id = await _turn(swarm_service, "hello")
+    conversation_id = await _turn(swarm_service, "about my thing")
     conversation = swarm_service.store.conversation(conversation_id)
     assert conversation is not None and conversation.status == "waiting_human"
     [escalation] = swarm_service.store.escalations(conversation_id)
@@ -139,7 +139,7 @@ async def test_handoff_cap_escalates(
         tool_call("transfer_to_sales", reason="two"),
     )
     try:
-        conversation_id = await _turn(service, "hello")
+        conversation_id = await _turn(service, "about my thing")
     finally:
         await service.switchboard.close()
     [escalation] = service.store.escalations(conversation_id)
@@ -151,7 +151,7 @@ async def test_model_call_cap_escalates(swarm_service: Service, model: ScriptedP
         tool_call("transfer_to_support", reason="router"),
         *[tool_call("search_knowledge", query="router") for _ in range(8)],
     )
-    conversation_id = await _turn(swarm_service, "hello")
+    conversation_id = await _turn(swarm_service, "about my thing")
     [escalation] = swarm_service.store.escalations(conversation_id)
     assert escalation.reason == "guard: more than 8 model calls"
     assert sum(1 for kind, _ in _steps(swarm_service, conversation_id) if kind == "model_call") == 8
@@ -162,9 +162,9 @@ async def test_escalate_to_human_ends_the_run_and_bot_stays_quiet_after(
 ) -> None:
     model.script(
         tool_call("transfer_to_support", reason="router"),
-        tool_call("escalate_to_human", reason="customer asked for a person"),
+        tool_call("escalate_to_human", reason="the customer is upset"),
     )
-    conversation_id = await _turn(swarm_service, "let me talk to a human")
+    conversation_id = await _turn(swarm_service, "about my thing")
     await _turn(swarm_service, "hello? anyone?")
 
     conversation = swarm_service.store.conversation(conversation_id)
@@ -200,7 +200,7 @@ async def test_unknown_tool_and_bad_arguments_go_back_to_the_model(
         tool_call("get_invoice", invoice="no such field"),
         text("Sorry, which invoice?"),
     )
-    await _turn(swarm_service, "hello there")
+    await _turn(swarm_service, "about my thing")
     results: list[Any] = [
         item for item in model.requests[-1].transcript if hasattr(item, "is_error")
     ]
@@ -215,7 +215,7 @@ async def test_run_steps_record_tokens_and_totals(
     swarm_service: Service, model: ScriptedProvider
 ) -> None:
     model.script(tool_call("transfer_to_sales", reason="router"), text("Hi!"))
-    conversation_id = await _turn(swarm_service, "good morning")
+    conversation_id = await _turn(swarm_service, "about my thing")
     steps = swarm_service.store.run_steps(conversation_id)
     assert [(s.kind, s.agent) for s in steps] == [
         ("route", "router"),
@@ -226,3 +226,50 @@ async def test_run_steps_record_tokens_and_totals(
     assert conversation is not None
     assert conversation.input_tokens == sum(s.input_tokens for s in steps) == 20
     assert conversation.output_tokens == 10
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "I want to speak to a manager",
+        "Exijo hablar con un supervisor",
+        "CHAMA UM GERENTE!",
+        "put me through to an actual person, not a bot",
+        "alguém me liga por favor",
+    ],
+)
+async def test_a_demand_for_a_person_escalates_with_no_model_call(
+    swarm_service: Service, model: ScriptedProvider, words: str
+) -> None:
+    conversation_id = await _turn(swarm_service, words)
+    assert model.requests == []
+    conversation = swarm_service.store.conversation(conversation_id)
+    assert conversation is not None and conversation.status == "waiting_human"
+    [escalation] = swarm_service.store.escalations(conversation_id)
+    assert escalation.reason == "customer asked for a person"
+    assert _steps(swarm_service, conversation_id) == [("route", "router"), ("escalation", None)]
+
+
+async def test_mid_conversation_the_safety_net_runs_before_the_active_desk(
+    swarm_service: Service, model: ScriptedProvider
+) -> None:
+    model.script(text("Your invoice is 499 MXN."))
+    conversation_id = await _turn(swarm_service, "quiero ver mi factura")
+    await _turn(swarm_service, "ya no quiero un bot, quiero hablar con un gerente")
+    assert [r.agent for r in model.requests] == ["billing"]  # routed locally, then no call
+    [escalation] = swarm_service.store.escalations(conversation_id)
+    assert escalation.reason == "customer asked for a person"
+
+
+async def test_a_greeting_is_answered_without_choosing_a_desk(
+    swarm_service: Service, model: ScriptedProvider
+) -> None:
+    model.script(text("Hi! How can I help?"), text("Here are our plans."))
+    conversation_id = await _turn(swarm_service, "hola, buenos días")
+    conversation = swarm_service.store.conversation(conversation_id)
+    assert conversation is not None and conversation.active_agent is None
+    assert _steps(swarm_service, conversation_id)[0] == ("route", "router")
+    await _turn(swarm_service, "¿qué planes tienen?")
+    conversation = swarm_service.store.conversation(conversation_id)
+    assert conversation is not None and conversation.active_agent == "sales"
+    assert [r.agent for r in model.requests] == ["support", "sales"]

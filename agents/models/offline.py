@@ -12,14 +12,13 @@ import re
 from dataclasses import asdict
 
 from agents.intents import (
-    classify_desk,
+    DESKS,
     find_customer_ids,
     find_invoice_ids,
     find_ticket_ids,
     fold,
     is_greeting,
     mentions,
-    wants_human,
 )
 from agents.models.base import (
     AssistantText,
@@ -32,8 +31,18 @@ from agents.models.base import (
     Usage,
     UserText,
 )
+from agents.models.offline_followup import (
+    amount_in,
+    last_reply,
+    mentioned_plan,
+    name_in,
+    pending_lead,
+    pending_refund,
+    shown_titles,
+)
 from agents.models.offline_render import render_results
-from agents.models.offline_replies import LANGUAGES, PHRASES, TEAMS, say
+from agents.models.offline_replies import LANGUAGES, TEAMS, say
+from agents.routing.model import Prediction, RoutingModel, default_model
 
 MODEL = "offline-rules-1"
 _REASONS = {
@@ -41,15 +50,7 @@ _REASONS = {
     "support": "technical support question",
     "billing": "billing question",
 }
-_NAME = re.compile(
-    r"\b(?:me llamo|mi nombre es|meu nome [eé]|me chamo|my name is)\s+"
-    r"(?P<name>[^\W\d_]+(?:[ '-][^\W\d_]+){0,4})",
-    re.IGNORECASE,
-)
-_NAME_STOP = frozenset({"y", "e", "and", "quiero", "quero", "want", "i", "me", "mi", "my", "para"})
-_NAME_PARTICLES = frozenset({"de", "del", "da", "do", "dos", "das", "la", "van", "von"})
-_PLAN_ID = re.compile(r"\b[a-z]+(?:-[a-z0-9]+)+\b")
-_PLAN_LINE = re.compile(r"^• (?P<name>.+?) \((?P<id>[a-z0-9]+(?:-[a-z0-9]+)+)\)", re.MULTILINE)
+_LOCATION = re.compile(r"\[the customer shared a location: (?P<where>.*?)\s*(?:\([^)]*\))?\]")
 
 Action = ToolCall | str
 
@@ -59,15 +60,18 @@ class OfflineProvider:
 
     name = "offline"
 
-    def __init__(self, *, business_name: str = "Conecta") -> None:
+    def __init__(
+        self, *, business_name: str = "Conecta", classifier: RoutingModel | None = None
+    ) -> None:
         self.business_name = business_name
+        self.classifier = classifier or default_model()
 
     async def respond(self, request: ModelRequest) -> ModelResponse:
         """Answer with one tool call or one text, chosen by rules from the request alone."""
         language = request.language[:2].lower()
         language = language if language in LANGUAGES else "en"
         if request.agent == "router":
-            action: Action = _route(request)
+            action: Action = self._route(request)
         else:
             action = self._answer(request, language)
         calls = (action,) if isinstance(action, ToolCall) else ()
@@ -88,7 +92,7 @@ class OfflineProvider:
         handoff_tools = set(_transfers(request).values())
         handoffs_only = all(r.name in handoff_tools for r in results)
         if results and not handoffs_only:
-            return render_results(results, language)
+            return _after_results(request, results, language)
         user = _last_user_text(request.transcript)
         if user is None or not user.strip():
             return self._greeting(request.agent, language)
@@ -97,18 +101,23 @@ class OfflineProvider:
     def _decide(self, request: ModelRequest, text: str, language: str) -> Action:
         tools = {tool.name for tool in request.tools}
         escalate = next((tool.name for tool in request.tools if tool.escalates), None)
-        if wants_human(text) and escalate is not None:
+        prediction = self.classifier.predict(text)
+        if prediction.wants_human and escalate is not None:
             return _call(request, escalate, reason="customer asked for a person")
-        guess = classify_desk(text)
-        transfer = _transfers(request).get(guess.desk or "")
-        # Only a confident guess moves the customer, so a desk never sends them straight back.
-        if guess.confident and guess.desk and guess.desk != request.agent and transfer:
-            return _call(request, transfer, reason=_REASONS[guess.desk])
+        # An answer to our own question comes before anything the words alone suggest.
+        action = _follow_up(request, text, tools, language)
+        if action is not None:
+            return action
+        transfer = _transfers(request).get(prediction.label)
+        if transfer and prediction.label != request.agent and _moves(prediction, request.agent):
+            return _call(request, transfer, reason=_REASONS[prediction.label])
         action = _desk_action(request, text, tools, language)
         if action is not None:
             return action
         if is_greeting(text):
             return self._greeting(request.agent, language)
+        if prediction.label == "none" and prediction.confident:
+            return say(language, "anything_else")
         if "search_knowledge" in tools:
             return _call(request, "search_knowledge", query=text)
         return say(language, "tell_more")
@@ -117,13 +126,75 @@ class OfflineProvider:
         team = TEAMS[language].get(agent, TEAMS[language]["support"])
         return say(language, "greeting", team=team, business=self.business_name)
 
+    def _route(self, request: ModelRequest) -> ToolCall:
+        text = _last_user_text(request.transcript) or ""
+        prediction = self.classifier.predict(text)
+        desk = prediction.desk
+        why = f"classifier points to {desk} ({prediction.probability(desk):.2f})"
+        return _call(request, _transfers(request)[desk], reason=f"router: {why}")
 
-def _route(request: ModelRequest) -> ToolCall:
+
+def _moves(prediction: Prediction, agent: str) -> bool:
+    """Whether the message clearly belongs to another desk than `agent` (a wrong handoff
+    costs the customer more than an answer from the wrong desk's articles)."""
+    return prediction.label in DESKS and prediction.confidence >= prediction.thresholds.handoff
+
+
+def _follow_up(request: ModelRequest, text: str, tools: set[str], language: str) -> Action | None:
+    """Finish what our previous reply asked for: the name for a sign-up, the invoice for a
+    refund, the area for an outage check, or a ticket when troubleshooting did not help."""
+    transcript = request.transcript
+    invoices = find_invoice_ids(text)
+    if "request_refund" in tools and invoices and pending_refund(transcript, language):
+        return _call(request, "request_refund", invoice_id=invoices[0], reason=text[:300])
+    pending = pending_lead(transcript, language)
+    if "create_lead" in tools and pending and name_in(text, bare=True):
+        return _lead(request, text, language, pending)
+    where = _LOCATION.search(text)
+    if where and "outage_status" in tools:
+        area = where["where"].strip(" ,")
+        return _call(request, "outage_status", **({"area": area} if area else {}))
+    previous = last_reply(transcript)
+    tried = say(language, "no_outage", area="").split("{")[0][:20]
+    if "create_ticket" in tools and previous and tried and tried in previous:
+        return _ticket(request, text, transcript)
+    return None
+
+
+def _after_results(request: ModelRequest, results: list[ToolResultItem], language: str) -> Action:
+    """Word the tool results, unless they call for one more step first."""
     text = _last_user_text(request.transcript) or ""
-    guess = classify_desk(text)
-    desk = guess.desk or "support"
-    why = f"keywords point to {desk}" if guess.desk else "no clear topic, support by default"
-    return _call(request, _transfers(request)[desk], reason=f"router: {why}")
+    tools = {tool.name for tool in request.tools}
+    last = results[-1]
+    if last.name == "list_invoices" and not last.is_error and mentions(text, "refund"):
+        limit = last.content.get("refund_approval_limit")
+        amount = amount_in(text)
+        escalate = next((tool.name for tool in request.tools if tool.escalates), None)
+        if amount is not None and limit is not None and amount > float(limit) and escalate:
+            return _call(request, escalate, reason=f"refund of {amount:.2f} needs approval")
+        if last.content.get("found") and last.content.get("invoices"):
+            return render_results(results, language) + "\n\n" + say(language, "refund_which")
+    if last.name == "search_knowledge" and last.content.get("articles"):
+        title = str(last.content["articles"][0].get("title", ""))
+        earlier = shown_titles(request.transcript[:-2])
+        # The same article again would not help: open a ticket, or pass to a person.
+        if fold(title) in earlier:
+            if "create_ticket" in tools:
+                return _ticket(request, text, request.transcript)
+            escalate = next((tool.name for tool in request.tools if tool.escalates), None)
+            if escalate:
+                return _call(request, escalate, reason="the help article did not solve it")
+    return render_results(results, language)
+
+
+def _ticket(request: ModelRequest, text: str, transcript: tuple[TranscriptItem, ...]) -> ToolCall:
+    """A ticket whose description carries what the customer said and already tried."""
+    said = [item.text for item in transcript if isinstance(item, UserText)][-4:]
+    subject = next((line for line in said if line.strip()), text).strip().splitlines()[0][:80]
+    accounts = find_customer_ids(" ".join(said))
+    who = {"customer_id": accounts[0]} if accounts else {}
+    description = " / ".join(said)[:1000]
+    return _call(request, "create_ticket", subject=subject, description=description, **who)
 
 
 def _transfers(request: ModelRequest) -> dict[str, str]:
@@ -142,6 +213,9 @@ def _desk_action(request: ModelRequest, text: str, tools: set[str], language: st
 
     if wanted("request_refund", invoices and mentions(text, "refund")):
         return _call(request, "request_refund", invoice_id=invoices[0], reason=text[:300], **who)
+    if wanted("list_invoices", mentions(text, "refund")):
+        # Which invoice? Show them, then ask (or escalate a sum above the approval limit).
+        return _call(request, "list_invoices", **who)
     if wanted("get_invoice", invoices):
         return _call(request, "get_invoice", invoice_id=invoices[0], **who)
     if wanted("get_ticket", tickets):
@@ -153,11 +227,8 @@ def _desk_action(request: ModelRequest, text: str, tools: set[str], language: st
     if wanted("create_ticket", mentions(text, "open_ticket")):
         subject = text.strip().splitlines()[0][:80]
         return _call(request, "create_ticket", subject=subject, description=text[:1000], **who)
-    pending = _pending_lead(request, language)
-    if wanted("create_lead", pending and _name_in(text, bare=True)):
-        return _lead(request, text, language, pending)
     # Naming a plan we just listed is a sign-up too ("la Fibra 300, por favor").
-    chosen = mentions(text, "signup") or _mentioned_plan(request.transcript, text, loose=False)
+    chosen = mentions(text, "signup") or mentioned_plan(request.transcript, text, loose=False)
     if wanted("create_lead", chosen):
         return _lead(request, text, language, None)
     if wanted("list_plans", mentions(text, "plans")):
@@ -171,73 +242,13 @@ def _desk_action(request: ModelRequest, text: str, tools: set[str], language: st
 
 def _lead(request: ModelRequest, text: str, language: str, pending: str | None) -> Action:
     """Sign-up: show the plans, then ask for a name, then register the lead."""
-    plan_id = _mentioned_plan(request.transcript, text) or pending
+    plan_id = mentioned_plan(request.transcript, text) or pending
     if plan_id is None:
         return _call(request, "list_plans", **_plan_kind(text))
-    name = _name_in(text, bare=pending is not None)
+    name = name_in(text, bare=pending is not None)
     if name is None:
         return say(language, "ask_name", plan=plan_id)
     return _call(request, "create_lead", name=name, plan_id=plan_id, note=text[:300])
-
-
-def _pending_lead(request: ModelRequest, language: str) -> str | None:
-    """The plan id if our previous reply asked for the customer's name to sign them up."""
-    previous = next(
-        (item.text for item in reversed(request.transcript) if isinstance(item, AssistantText)),
-        "",
-    )
-    opening = PHRASES[language]["ask_name"].split("{plan}")[0]
-    if not previous.startswith(opening):
-        return None
-    found = _PLAN_ID.search(previous[len(opening) :])
-    return found.group(0) if found else None
-
-
-def _mentioned_plan(
-    transcript: tuple[TranscriptItem, ...], text: str, *, loose: bool = True
-) -> str | None:
-    """A plan the customer names: by a name or id we listed before, or (`loose`) by any
-    id-like word."""
-    known: dict[str, str] = {}
-    for item in transcript:
-        if isinstance(item, ToolResultItem) and item.name == "list_plans":
-            for plan in item.content.get("plans", []):
-                known[fold(str(plan["name"]))] = str(plan["id"])
-                known[fold(str(plan["id"]))] = str(plan["id"])
-        elif isinstance(item, AssistantText):
-            for line in _PLAN_LINE.finditer(item.text):
-                known[fold(line["name"])] = line["id"]
-                known[fold(line["id"])] = line["id"]
-    folded = f" {fold(text)} "
-    for label in sorted(known, key=len, reverse=True):
-        if f" {label} " in folded:
-            return known[label]
-    if not loose:
-        return None
-    ids = [
-        found
-        for found in _PLAN_ID.findall(text.lower())
-        if not found.startswith(("inv-", "t-", "c-"))
-    ]
-    return ids[0] if ids else None
-
-
-def _name_in(text: str, *, bare: bool) -> str | None:
-    """The customer's name from "me llamo …" and the like; `bare` accepts a name on its own."""
-    found = _NAME.search(text)
-    words = found["name"].split() if found else []
-    if not words and bare:
-        words = text.strip().rstrip(".!").split()
-        if not 2 <= len(words) <= 5 or not all(w.replace("'", "").isalpha() for w in words):
-            return None
-    kept: list[str] = []
-    for word in words:
-        if word.lower() in _NAME_STOP:
-            break
-        kept.append(
-            word.lower() if word.lower() in _NAME_PARTICLES else word[:1].upper() + word[1:]
-        )
-    return " ".join(kept) or None
 
 
 def _plan_kind(text: str) -> dict[str, str]:

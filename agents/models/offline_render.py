@@ -54,13 +54,15 @@ def _knowledge(content: Content, language: str) -> str:
 
 
 def _plans(content: Content, language: str) -> str:
+    # The tool already kept the customer's own country; otherwise the language's usual
+    # currency comes first.
     preferred = _PREFERRED_CURRENCY[language]
     plans = sorted(content.get("plans", []), key=lambda plan: plan["currency"] != preferred)
     lines = [say(language, "plans_intro")]
     for plan in plans:
         price = money(plan["price"], plan["currency"], language)
-        lines.append(say(language, "plan_line", price=price, **_pick(plan, "name", "id")) +
-                     (f" — {plan['description']}" if language == "en" else ""))  # fmt: skip
+        fields = {"name": plan["name"], "id": plan["id"], "description": plan.get("description")}
+        lines.append(say(language, "plan_line", price=price, **fields))
     return "\n".join([*lines, say(language, "plans_outro")])
 
 
@@ -159,10 +161,6 @@ def _refund(content: Content, language: str) -> str:
     if error == "invoice_not_found":
         return _invoice({k: v for k, v in content.items() if k != "error"}, language)
     return say(language, "apology")
-
-
-def _pick(mapping: Content, *keys: str) -> Content:
-    return {key: mapping[key] for key in keys}
 
 
 _RENDERERS: dict[str, Callable[[Content, str], str]] = {

@@ -93,6 +93,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "refund_too_much": "That amount is more than invoice {invoice} ({amount}). How much "
         "should we refund?",
         "done": "Done. Anything else I can help with?",
+        "anything_else": "You're welcome! Is there anything else I can help you with?",
+        "refund_which": "Which invoice should the refund be for? Tell me its number (like "
+        "INV-1041) and I'll request it.",
     },
     "es": {
         "greeting": "¡Hola! Soy del equipo {team} de {business}. ¿En qué te puedo ayudar?",
@@ -154,6 +157,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "refund_too_much": "Ese monto es mayor que el de la factura {invoice} ({amount}). ¿Qué "
         "monto necesitas que te reembolsemos?",
         "done": "Listo. ¿Te ayudo con algo más?",
+        "anything_else": "¡Con gusto! ¿Hay algo más en lo que te pueda ayudar?",
+        "refund_which": "¿De qué factura quieres el reembolso? Dime su número (por ejemplo "
+        "INV-1041) y lo solicito.",
     },
     "pt": {
         "greeting": "Oi! Aqui é da equipe {team} da {business}. Como posso te ajudar?",
@@ -218,6 +224,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "refund_too_much": "Esse valor é maior que o da fatura {invoice} ({amount}). Qual valor "
         "você precisa que seja reembolsado?",
         "done": "Pronto. Posso ajudar em mais alguma coisa?",
+        "anything_else": "Por nada! Posso ajudar em mais alguma coisa?",
+        "refund_which": "De qual fatura você quer o reembolso? Me diga o número (por exemplo "
+        "INV-2041) e eu faço o pedido.",
     },
 }
 
