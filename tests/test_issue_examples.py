@@ -6,6 +6,8 @@ import pytest
 
 from agents.desks import AgentSpec
 from agents.models.offline import OfflineProvider
+from bots.service import Service
+from tests.channels import RecordingSender, inbound
 from tests.desks import JOAO, MARIA, converse
 
 PHONE_USA = "+14155550100"  # Emily, C-1003
@@ -94,3 +96,21 @@ async def test_roaming_moving_and_router_lights_get_their_articles(
     _, reply, called, _ = await converse(model, agents, "support", text, language=language)
     assert called[-1] == "search_knowledge"
     assert reply.startswith(f"*{title}") or title.lower() in reply.lower()
+
+
+async def test_a_name_after_choosing_a_plan_creates_the_lead(service: Service) -> None:
+    for text in ("¿qué planes tienen?", "quiero el fibra 300", "me llamo Juan Pérez"):
+        await service.switchboard.receive(inbound(text))
+        await service.switchboard.drain()
+    [conversation] = service.store.list_conversations()
+    tools = [
+        (step.input or {}).get("name")
+        for step in service.store.run_steps(conversation[0].id or 0)
+        if step.kind == "tool_call"
+    ]
+    assert tools == ["list_plans", "create_lead"]
+    sender = service.switchboard.senders["test"]
+    assert isinstance(sender, RecordingSender)
+    assert sender.texts()[-1].startswith(
+        "¡Listo, Juan Pérez! Registré tu solicitud del plan Fibra 300"
+    )
