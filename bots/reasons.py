@@ -19,14 +19,16 @@ def one_line(exc: ValidationError, document: Any) -> str:
     if not errors:
         return "invalid payload"
     first = errors[0]
-    reason = f"{field_path(first, document)}: {_message(first)}"
+    path = field_path(first, document)
+    reason = f"{path}: {_message(first)}" if path else _message(first)
     if len(errors) > 1:
         reason += f" (and {len(errors) - 1} more)"
     return reason
 
 
 def field_path(error: ErrorDetails, document: Any) -> str:
-    """The error's location as keys of `document`, leaving out pydantic's union tags."""
+    """The error's location as keys of `document`, leaving out pydantic's union tags; empty
+    for the document itself."""
     parts: list[str] = []
     node = document
     for item in error["loc"]:
@@ -40,10 +42,11 @@ def field_path(error: ErrorDetails, document: Any) -> str:
             parts.append(item)
             break
         # Anything else is a union member's name ("str", "Ref"), not a place in the document.
-    return ".".join(parts).replace(".[", "[") or "body"
+    return ".".join(parts).replace(".[", "[")
 
 
 def _message(error: ErrorDetails) -> str:
     message = error["msg"]
-    # A validator's own ValueError reads "Value error, <our sentence>"; keep our sentence.
-    return message.removeprefix("Value error, ")
+    # A validator's own ValueError reads "Value error, <our sentence>"; keep our sentence. A
+    # model's type error names the class ("… or instance of Carrier"), which says nothing here.
+    return message.removeprefix("Value error, ").split(" or instance of ")[0]

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
+async def serving(app: FastAPI, *, access_log: bool = False) -> AsyncIterator[str]:
     """Run `app` (lifespan included) and yield its base URL; stop it on the way out."""
     config = uvicorn.Config(
         app,
@@ -19,7 +19,7 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         port=0,
         lifespan="on",
         log_config=None,
-        access_log=False,
+        access_log=access_log,
         ws="none",
         http="h11",
     )

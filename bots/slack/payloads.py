@@ -14,7 +14,7 @@ form whose `payload` field, if any, holds the JSON.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import parse_qsl
 
 from pydantic import (
@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from bots import bounded_json
@@ -49,6 +50,17 @@ class PayloadError(ValueError):
 class _Open(BaseModel):
     # Slack adds fields freely; only the ones read are typed.
     model_config = ConfigDict(extra="allow")
+    # Keys Bolt tests with `in` and then indexes: present, they must not be null.
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _present_means_set(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in cls.not_null:
+                if key in data and data[key] is None:
+                    raise ValueError(f"{key} is null")
+        return data
 
 
 class Ref(_Open):
@@ -93,6 +105,8 @@ class Function(_Open):
 
 class Event(Carrier):
     """The `event` of an Events API callback, whatever its type."""
+
+    not_null = frozenset({"function", "workflow_step"})
 
     type: str
     subtype: str | None = None
@@ -164,6 +178,8 @@ class FunctionData(_Open):
 
 class Envelope(Carrier):
     """Any Slack request body: an Events API callback, an interactivity payload, a command."""
+
+    not_null = frozenset({"event", "actions", "view", "workflow_step", "response_urls"})
 
     type: str | None = None
     token: str | None = None
