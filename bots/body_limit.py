@@ -4,7 +4,8 @@ Webhook handlers read the body before they can check its signature, so without a
 make the process buffer as much as they send. This middleware refuses a declared
 `Content-Length` over the cap at once, without reading a byte of the body, and counts the bytes
 of every other body as the app receives them: the chunk that crosses the cap ends the request
-with 413, so at most the cap (plus one chunk) is ever held.
+with 413, so at most the cap (plus one chunk) is ever held. What the client sends after the 413
+is dropped by the server as it arrives.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ class BodyLimit:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
-                    # The rest of the body is never read, so the connection cannot be reused.
-                    (b"connection", b"close"),
+                    # No "Connection: close": closing a socket with unread data resets it, and
+                    # the client may lose this answer. The server discards (never buffers)
+                    # whatever of the body still arrives, until its keep-alive timeout.
                 ],
             }
         )

@@ -59,7 +59,7 @@ class ErrorBoundary:
 
 def describe(exc: BaseException) -> str:
     """The exception's type and the frames of ours it passed through, without its message."""
-    text = type(exc).__name__
+    text = _name(exc)
     if isinstance(exc, FrontdeskError):
         text += f" ({exc})"
     frames = [
@@ -71,8 +71,13 @@ def describe(exc: BaseException) -> str:
         text += " at " + " < ".join(reversed(frames[-4:]))
     cause = exc.__cause__ or exc.__context__
     if cause is not None and cause is not exc:
-        text += f"; caused by {type(cause).__name__}"
+        text += f"; caused by {_name(cause)}"
     return text
+
+
+def _name(exc: BaseException) -> str:
+    kind = type(exc)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def _relative(filename: str) -> str:

@@ -7,6 +7,8 @@ unless FRONTDESK_LOG_MESSAGE_TEXT says so.
 - At DEBUG the Slack SDK logs every Web API call with its body (reply texts), and the OpenAI and
   Anthropic SDKs log each request's options (the prompt); those loggers are held at INFO unless
   the setting lets texts through.
+- httpx logs every request URL at INFO; it is held at WARNING, as `frontdesk serve` always did,
+  so that whatever a URL carries stays out (set here too for apps built without the CLI).
 """
 
 from __future__ import annotations
@@ -45,3 +47,4 @@ def protect_logs(settings: Settings) -> None:
     level = logging.NOTSET if settings.log_message_text else logging.INFO
     for name in TEXT_LOGGERS:
         logging.getLogger(name).setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
