@@ -53,7 +53,7 @@ SENDER = "whatsapp:+14155238886"
 PUBLIC = "https://frontdesk.example.com"
 MARIA = "whatsapp:+5215512345678"  # as WhatsApp sends a Mexican mobile: with the old "1"
 JOAO = "whatsapp:+551187654321"  # a Brazilian mobile registered before the ninth digit
-EXPECTED = Expected(account_sid=ACCOUNT)
+EXPECTED = Expected(account_sid=ACCOUNT, api_url=None, max_text=40_000)
 
 
 @dataclass

@@ -52,7 +52,7 @@ class WhatsAppConfig:
     public_url: str | None
     timeout: float
     template: Template | None
-    max_text: int = 40_000
+    max_text: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WhatsAppConfig:

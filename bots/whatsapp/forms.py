@@ -49,8 +49,8 @@ class Expected:
     """What this deployment's genuine Twilio requests carry."""
 
     account_sid: str
-    api_url: str | None = None
-    max_text: int = 40_000
+    api_url: str | None
+    max_text: int  # FRONTDESK_MAX_MESSAGE_CHARS
 
 
 def read_pairs(raw: str) -> list[tuple[str, str]]:
@@ -125,10 +125,11 @@ class InboundFields:
 
 def read_inbound(form: Mapping[str, str], expected: Expected) -> InboundFields:
     """Check an incoming-message form; raises FormError (ForeignAccount) with the reason."""
+    given = _present(form)
     try:
-        model = InboundForm.model_validate(dict(form))
+        model = InboundForm.model_validate(given)
     except ValidationError as exc:
-        raise FormError(one_line(exc, dict(form))) from None
+        raise FormError(one_line(exc, given)) from None
     if model.account_sid != expected.account_sid:
         raise ForeignAccount("AccountSid is not this deployment's TWILIO_ACCOUNT_SID")
     sid = model.sid(model.message_sid, model.sms_message_sid, model.sms_sid)
@@ -210,17 +211,23 @@ def read_status(
     form: Mapping[str, str], query: Mapping[str, str], expected: Expected
 ) -> tuple[StatusForm, StatusQuery]:
     """Check a status callback's form and query; raises FormError (ForeignAccount)."""
+    given, asked = _present(form), _present(query)
     try:
-        model = StatusForm.model_validate(dict(form))
+        model = StatusForm.model_validate(given)
     except ValidationError as exc:
-        raise FormError(one_line(exc, dict(form))) from None
+        raise FormError(one_line(exc, given)) from None
     try:
-        where = StatusQuery.model_validate(dict(query))
+        where = StatusQuery.model_validate(asked)
     except ValidationError as exc:
-        raise FormError("query " + one_line(exc, dict(query))) from None
+        raise FormError("query " + one_line(exc, asked)) from None
     if model.account_sid != expected.account_sid:
         raise ForeignAccount("AccountSid is not this deployment's TWILIO_ACCOUNT_SID")
     return model, where
+
+
+def _present(fields: Mapping[str, str]) -> dict[str, str]:
+    # Twilio sends some fields blank (Body on a photo, WaId for some senders): blank is absent.
+    return {name: value for name, value in fields.items() if value != ""}
 
 
 def media_url_allowed(url: str, api_url: str | None) -> bool:
