@@ -90,7 +90,15 @@ def api_router(store: Store, token: str | None) -> APIRouter:
                 401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
             )
 
-    router = APIRouter(prefix="/api", dependencies=[Depends(authorized)])
+    router = APIRouter(
+        prefix="/api",
+        dependencies=[Depends(authorized)],
+        # Documented so that the schema says every answer a client can get.
+        responses={
+            401: {"description": "Missing or wrong bearer token"},
+            404: {"description": "The API is disabled, or no such conversation"},
+        },
+    )
 
     @router.get("/conversations")
     async def list_conversations(

@@ -11,6 +11,9 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bots.api import api_router
+from bots.body_limit import BodyLimit
+from bots.error_boundary import ErrorBoundary
+from bots.log_privacy import protect_logs
 from bots.service import Service, build_service
 from bots.settings import Settings, load_settings
 from bots.slack import mount_slack
@@ -34,8 +37,20 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         finally:
             await service.close()
 
-    app = FastAPI(title="frontdesk", lifespan=lifespan)
+    protect_logs(settings)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="frontdesk",
+        lifespan=lifespan,
+        # The schema and its pages describe the operator API; off unless FRONTDESK_API_DOCS.
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     app.state.service = service
+    # The last one added runs first: the boundary wraps the body limit, which wraps the routes.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ErrorBoundary)
 
     @app.exception_handler(DatabaseUnavailable)
     async def database_unavailable(_request: Request, exc: DatabaseUnavailable) -> Response:

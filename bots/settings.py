@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     send_retry_base_seconds: float = Field(1.0, ge=0, alias="FRONTDESK_SEND_RETRY_BASE_SECONDS")
     send_retry_max_seconds: float = Field(60.0, ge=0, alias="FRONTDESK_SEND_RETRY_MAX_SECONDS")
 
+    # Edge limits (bots/body_limit.py, the channel payload models) and what logs may show.
+    max_body_bytes: int = Field(
+        1_048_576, ge=16_384, le=67_108_864, alias="FRONTDESK_MAX_BODY_BYTES"
+    )
+    max_message_chars: int = Field(
+        40_000, ge=1_000, le=1_000_000, alias="FRONTDESK_MAX_MESSAGE_CHARS"
+    )
+    log_message_text: bool = Field(False, alias="FRONTDESK_LOG_MESSAGE_TEXT")
+    api_docs: bool = Field(False, alias="FRONTDESK_API_DOCS")
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning a bad value into one ConfigurationError naming the setting."""

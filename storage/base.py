@@ -92,7 +92,7 @@ class StoreBase:
                 return call(*args, **kwargs)
             except OperationalError as exc:
                 if not _locked(exc):
-                    raise DatabaseUnavailable(_reason(exc)) from exc
+                    raise  # a broken schema or a bad statement is a bug, not an outage
                 if loop.time() >= deadline:
                     raise DatabaseUnavailable("the database is locked") from exc
             await asyncio.sleep(pause)

@@ -115,7 +115,7 @@ class FakeTwilio:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 limit.")
         variables = form.get("ContentVariables")
         message = SentMessage(
-            sid=f"SMfake-out-{uuid.uuid4().hex[:12]}",
+            sid=f"SM{uuid.uuid4().hex}",  # as Twilio writes SIDs: SM and 32 hex digits
             to=str(form["To"]),
             from_=str(form["From"]),
             body=body,

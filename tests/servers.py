@@ -13,7 +13,7 @@ from tests.waiting import wait_until
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
+async def serving(app: FastAPI, *, access_log: bool = False) -> AsyncIterator[str]:
     """Run `app` (lifespan included) and yield its base URL; stop it on the way out."""
     config = uvicorn.Config(
         app,
@@ -21,7 +21,7 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         port=0,
         lifespan="on",
         log_config=None,
-        access_log=False,
+        access_log=access_log,
         ws="none",
         http="h11",
     )

@@ -26,6 +26,7 @@ from tests.waiting import wait_until
 ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "crash-signing-secret"
 AUTH_TOKEN = "crash-auth-token"
+ACCOUNT = "AC" + "c" * 32
 PUBLIC = "https://frontdesk.example.com"
 VENDOR_PREFIXES = ("FRONTDESK_", "SLACK_", "TWILIO_", "ANTHROPIC_", "OPENAI_")
 
@@ -79,7 +80,7 @@ def _slack_dm(text: str, ts: str = "1700000000.000100") -> tuple[str, dict[str, 
 
 
 def _whatsapp(text: str) -> tuple[str, dict[str, str]]:
-    params = {"MessageSid": "SMcrash1", "AccountSid": "ACcrash", "Body": text, "NumMedia": "0",
+    params = {"MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT, "Body": text, "NumMedia": "0",
               "From": "whatsapp:+5511987654321", "To": "whatsapp:+14155238886",
               "ProfileName": "João", "WaId": "5511987654321"}  # fmt: skip
     signature = RequestValidator(AUTH_TOKEN).compute_signature(f"{PUBLIC}/whatsapp/inbound", params)
@@ -91,14 +92,14 @@ def _whatsapp(text: str) -> tuple[str, dict[str, str]]:
 async def test_killed_after_the_ack_the_server_answers_once_when_back(tmp_path: Path) -> None:
     slack = await FakeSlack().start()
     slack.add_user("U0LUCIA", "Lucía Pérez", locale="es-LA", tz="America/Mexico_City")
-    twilio = await FakeTwilio(account_sid="ACcrash", auth_token=AUTH_TOKEN).start()
+    twilio = await FakeTwilio(account_sid=ACCOUNT, auth_token=AUTH_TOKEN).start()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(VENDOR_PREFIXES)},
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.db'}",
         "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": f"{slack.url}/api/", "FRONTDESK_SLACK_SEND_INTERVAL_SECONDS": "0",
-        "TWILIO_ACCOUNT_SID": "ACcrash", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886", "TWILIO_API_URL": twilio.url,
         "FRONTDESK_PUBLIC_URL": PUBLIC,
     }  # fmt: skip

@@ -27,6 +27,7 @@ from agents.models.base import ModelRequest, ModelResponse
 from bots.app import create_app
 from bots.service import Service, build_service
 from bots.whatsapp import WhatsAppChannel
+from bots.whatsapp.forms import Expected
 from bots.whatsapp.http import rewrite_url
 from bots.whatsapp.inbound import parse_inbound
 from bots.whatsapp.sender import load_template, split_message
@@ -47,12 +48,13 @@ from tests.fake_twilio import (
 from tests.models import EchoProvider, ScriptedProvider, text, tool_call
 from tests.servers import serving
 
-ACCOUNT = "ACtest"
+ACCOUNT = "AC" + "0123456789abcdef" * 2  # a SID as Twilio writes them
 TOKEN = "test-token"
 SENDER = "whatsapp:+14155238886"
 PUBLIC = "https://frontdesk.example.com"
 MARIA = "whatsapp:+5215512345678"  # as WhatsApp sends a Mexican mobile: with the old "1"
 JOAO = "whatsapp:+551187654321"  # a Brazilian mobile registered before the ninth digit
+EXPECTED = Expected(account_sid=ACCOUNT, api_url=None, max_text=40_000)
 
 
 @dataclass
@@ -119,7 +121,7 @@ def sign(url: str, params: dict[str, str]) -> str:
 
 
 def inbound_form(body: str, *, sender: str = MARIA, **fields: str) -> dict[str, str]:
-    sid = f"SMtest-in-{uuid.uuid4().hex[:12]}"
+    sid = f"SM{uuid.uuid4().hex}"
     form = {
         "SmsMessageSid": sid, "NumMedia": "0", "ProfileName": "María G", "MessageType": "text",
         "SmsSid": sid, "WaId": sender.removeprefix("whatsapp:+"), "SmsStatus": "received",
@@ -559,14 +561,16 @@ def test_locations_buttons_and_attachments_are_described_for_the_agent() -> None
         Longitude="-46.6333",
         Address="Av. Paulista, 1000",
     )
-    message = parse_inbound(form)
+    message = parse_inbound(form, EXPECTED)
     assert [(m.kind, m.description) for m in message.media] == [
         ("audio", "[the customer sent a voice message]"),
         ("document", "[the customer sent a document (application/pdf)]"),
         ("image", "[the customer sent a sticker]"),
         ("location", "[the customer shared a location: Av. Paulista, 1000 (-23.5505, -46.6333)]"),
     ]
-    button = parse_inbound(inbound_form("Sí", ButtonText="Sí, pagar", ButtonPayload="pay"))
+    button = parse_inbound(
+        inbound_form("Sí", ButtonText="Sí, pagar", ButtonPayload="pay"), EXPECTED
+    )
     assert button.text == "Sí, pagar"
 
 
@@ -576,7 +580,7 @@ def test_locations_buttons_and_attachments_are_described_for_the_agent() -> None
 )
 def test_forms_that_are_not_whatsapp_messages_are_refused(form: dict[str, str]) -> None:
     with pytest.raises(ValueError):
-        parse_inbound(form)
+        parse_inbound(form, EXPECTED)
 
 
 def test_splitting_prefers_sentence_ends_and_counts_like_twilio() -> None:

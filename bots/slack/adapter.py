@@ -6,11 +6,9 @@ through `Switchboard.receive()` before Slack gets its 200; the dispatcher answer
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,9 +19,11 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.signature import SignatureVerifier
 
+from bots.error_boundary import describe
 from bots.service import Service
 from bots.slack.client import BotIdentity, ProfileDirectory, SlackConnection
 from bots.slack.events import SlackInbox
+from bots.slack.payloads import PayloadError, read_payload
 from bots.slack.sender import SlackSender
 from bots.slack.staff import SlackStaffChannel
 from storage.base import DatabaseUnavailable
@@ -72,6 +72,7 @@ def mount_slack(app: FastAPI, service: Service) -> None:
     app.state.slack_bolt = bolt
     handler = AsyncSlackRequestHandler(bolt)
     verifier = SignatureVerifier(secret)
+    max_text = settings.max_message_chars
 
     @app.post(PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Response:
@@ -81,9 +82,11 @@ def mount_slack(app: FastAPI, service: Service) -> None:
         if not _signed(verifier, body, request.headers):
             log.warning("Slack request rejected: missing, bad or stale signature")
             return JSONResponse({"error": "invalid signature"}, status_code=401)
-        if problem := _malformed(body, request.headers.get("content-type", "")):
+        try:
+            read_payload(body, request.headers.getlist("content-type"), max_text=max_text)
+        except PayloadError as problem:
             log.warning("Slack request rejected: %s", problem)
-            return JSONResponse({"error": problem}, status_code=400)
+            return JSONResponse({"error": str(problem)}, status_code=400)
         if retry := request.headers.get("x-slack-retry-num"):
             reason = request.headers.get("x-slack-retry-reason")
             log.info("Slack retry %s (%s); a stored event is not stored twice", retry, reason)
@@ -148,14 +151,16 @@ def _same_token_notice(record: logging.LogRecord) -> bool:
 
 async def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     if isinstance(error, BoltUnhandledRequestError):
-        event = body.get("event") or {}
-        log.debug("Slack %s acknowledged and ignored", event.get("type") or body.get("type"))
+        event = body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else body.get("type")
+        log.debug("Slack %s acknowledged and ignored", kind)
         return BoltResponse(status=200, body="")
     if isinstance(error, DatabaseUnavailable):
         log.warning("Slack event refused, the database is unavailable: %s", error)
         return BoltResponse(status=503, body="")
-    # Anything else keeps Bolt's 500, so that Slack retries what we failed to store.
-    log.error("Slack request failed: %s", error, exc_info=error)
+    # Anything else keeps Bolt's 500, so that Slack retries what we failed to store. The log
+    # line says what and where, not the exception's text, which may quote the message.
+    log.error("Slack request failed: %s", describe(error))
     return None
 
 
@@ -169,19 +174,3 @@ def _signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]
         return verifier.is_valid(body, timestamp, signature)
     except UnicodeDecodeError:
         return False
-
-
-def _malformed(body: bytes, content_type: str) -> str | None:
-    """Why a signed body is not one Slack would send (Bolt would answer it with a 500)."""
-    try:
-        text = body.decode("utf-8")
-        if content_type.startswith("application/json"):
-            document = json.loads(text)
-        else:
-            payload = parse_qs(text, keep_blank_values=True).get("payload")
-            document = json.loads(payload[0]) if payload else {}
-    except (UnicodeDecodeError, ValueError):
-        return "body is not valid JSON or form data"
-    if not isinstance(document, dict):
-        return "body is not a JSON object"
-    return None

@@ -34,6 +34,7 @@ from agents.errors import (
     SendError,
     TransientSendError,
 )
+from bots.limits import MAX_ID_CHARS, clip_name
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,16 @@ def _profile(user: dict[str, Any]) -> SlackProfile:
         or user.get("real_name")
         or user.get("name")
     )
-    return SlackProfile(name=name or None, locale=user.get("locale"), timezone=user.get("tz"))
+    return SlackProfile(
+        name=clip_name(name if isinstance(name, str) else None),
+        locale=_short(user.get("locale")),
+        timezone=_short(user.get("tz")),
+    )
+
+
+def _short(value: Any) -> str | None:
+    # A locale ("es-LA") or a time zone name ("America/Mexico_City"); anything else is dropped.
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None
 
 
 def send_error(exc: Exception) -> SendError:

@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -24,9 +23,10 @@ from twilio.rest import Client
 
 from bots.service import Service
 from bots.settings import Settings
+from bots.whatsapp.forms import Expected, ForeignAccount, FormError, read_pairs, unique_fields
 from bots.whatsapp.http import TwilioHttp
 from bots.whatsapp.inbound import parse_inbound
-from bots.whatsapp.phones import PREFIX
+from bots.whatsapp.phones import PREFIX, mask
 from bots.whatsapp.sender import TEMPLATE_PENDING, Template, WhatsAppSender, load_template
 from bots.whatsapp.status import Outcome, apply_status, parse_status
 
@@ -51,6 +51,7 @@ class WhatsAppConfig:
     public_url: str | None
     timeout: float
     template: Template | None
+    max_text: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WhatsAppConfig:
@@ -67,7 +68,13 @@ class WhatsAppConfig:
             template=load_template(
                 settings.twilio_template_content_sid, settings.twilio_template_variables
             ),
+            max_text=settings.max_message_chars,
         )
+
+    @property
+    def expected(self) -> Expected:
+        """What a genuine Twilio request for this configuration carries."""
+        return Expected(account_sid=self.account_sid, api_url=self.api_url, max_text=self.max_text)
 
 
 def mount_whatsapp(app: FastAPI, service: Service) -> None:
@@ -87,7 +94,7 @@ def mount_whatsapp(app: FastAPI, service: Service) -> None:
             "WhatsApp: FRONTDESK_PUBLIC_URL is not set; signatures are checked against the "
             "URL as received and delivery status callbacks are off"
         )
-    log.info("WhatsApp: enabled for %s", channel.config.sender)
+    log.info("WhatsApp: enabled for %s", mask(channel.config.sender))
 
 
 class WhatsAppChannel:
@@ -97,6 +104,7 @@ class WhatsAppChannel:
         self.service = service
         self.config = config
         self.validator = RequestValidator(config.auth_token)
+        self.expected = config.expected
         self.http = TwilioHttp(timeout=config.timeout, api_url=config.api_url)
         client = Client(config.account_sid, config.auth_token, http_client=self.http)
         self.sender = WhatsAppSender(
@@ -110,16 +118,17 @@ class WhatsAppChannel:
     async def inbound(self, request: Request) -> Response:
         """Twilio's incoming-message webhook: verify, store, answer empty TwiML at once."""
         form = await self._verified_form(request)
-        if form is None:
-            return PlainTextResponse("invalid Twilio signature", status_code=403)
+        if isinstance(form, Response):
+            return form
         try:
-            message = parse_inbound(form)
-        except ValueError as exc:
-            log.warning("WhatsApp inbound rejected: %s", exc)
-            return PlainTextResponse(f"bad request: {exc}", status_code=400)
+            message = parse_inbound(form, self.expected)
+        except FormError as exc:
+            return _refused("WhatsApp inbound", exc)
         if form.get("To") and form["To"] != self.config.sender:
             log.warning(
-                "WhatsApp: message to %s; replies come from %s", form["To"], self.config.sender
+                "WhatsApp: message to %s; replies come from %s",
+                mask(form["To"]),
+                mask(self.config.sender),
             )
         await self.service.switchboard.receive(message)
         return Response(EMPTY_TWIML, media_type="application/xml")
@@ -127,13 +136,13 @@ class WhatsAppChannel:
     async def status(self, request: Request) -> Response:
         """Twilio's status callback: record the reply's delivery status."""
         form = await self._verified_form(request)
-        if form is None:
-            return PlainTextResponse("invalid Twilio signature", status_code=403)
+        if isinstance(form, Response):
+            return form
         try:
-            update = parse_status(form, request.query_params)
-        except ValueError as exc:
-            log.warning("WhatsApp status callback rejected: %s", exc)
-            return PlainTextResponse(f"bad request: {exc}", status_code=400)
+            query = unique_fields(read_pairs(request.url.query))
+            update = parse_status(form, query, self.expected)
+        except FormError as exc:
+            return _refused("WhatsApp status callback", exc)
         outcome, conversation_id = await asyncio.to_thread(
             apply_status,
             self.service.store,
@@ -152,18 +161,28 @@ class WhatsAppChannel:
         """Release the HTTP session."""
         await self.http.close()
 
-    async def _verified_form(self, request: Request) -> dict[str, str] | None:
+    async def _verified_form(self, request: Request) -> dict[str, str] | Response:
+        """The signed form's fields, or the response refusing the request."""
         # The body is parsed by hand: blank fields (Body="" on media-only messages) are signed
         # too, and form parsers may drop them.
         body = (await request.body()).decode("utf-8", "replace")
-        pairs = parse_qsl(body, keep_blank_values=True)
+        try:
+            pairs = read_pairs(body)
+        except FormError as exc:
+            return _refused("WhatsApp request", exc)
         signature = request.headers.get("X-Twilio-Signature", "")
         algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
         url = self._called_url(request)
         if not signature or not self.validator.validate(url, _Form(pairs), signature, algorithm):
-            log.warning("WhatsApp: rejected %s with a missing or invalid signature", url)
-            return None
-        return dict(pairs)
+            # The path only: the sender's number is in the form, never in this line.
+            log.warning(
+                "WhatsApp: rejected %s with a missing or invalid signature", request.url.path
+            )
+            return PlainTextResponse("invalid Twilio signature", status_code=403)
+        try:
+            return unique_fields(pairs)
+        except FormError as exc:
+            return _refused("WhatsApp request", exc)
 
     def _called_url(self, request: Request) -> str:
         if not self.config.public_url:
@@ -175,6 +194,13 @@ class WhatsAppChannel:
     async def _template_pending(self, message_id: int) -> bool:
         message = await asyncio.to_thread(self.service.store.message, message_id)
         return message is not None and message.error == TEMPLATE_PENDING
+
+
+def _refused(what: str, exc: FormError) -> Response:
+    # One line, the reason only: reasons name fields, never their values (a sender's number).
+    log.warning("%s rejected: %s", what, exc)
+    status = 403 if isinstance(exc, ForeignAccount) else 400
+    return PlainTextResponse(f"{'forbidden' if status == 403 else 'bad request'}: {exc}", status)
 
 
 class _Form(dict[str, str]):

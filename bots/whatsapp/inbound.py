@@ -2,8 +2,9 @@
 
 Fields read: From, WaId, MessageSid, Body, ButtonText, ProfileName, NumMedia, MediaUrlN,
 MediaContentTypeN, Latitude, Longitude, Address, Label (To is checked by the caller; ButtonPayload
-and OriginalRepliedMessageSid are only logged for now). Attachments become `Media` with a sentence
-the agent reads ("[the customer sent a photo]"); the files stay at Twilio's URLs.
+and OriginalRepliedMessageSid are only noted for now). Each is checked first (`forms.py`).
+Attachments become `Media` with a sentence the agent reads ("[the customer sent a photo]"); the
+files stay at Twilio's URLs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from bots.limits import clip_name
+from bots.whatsapp.forms import Expected, FormError, InboundFields, read_inbound
 from bots.whatsapp.phones import PREFIX, canonical_e164, parse_address
 from handoffs.channels import InboundMessage, Media
 from storage.models import utcnow
@@ -19,52 +22,48 @@ from storage.models import utcnow
 log = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
-MAX_MEDIA = 10  # Twilio sends at most ten attachments per message.
 
 
-def parse_inbound(form: Mapping[str, str]) -> InboundMessage:
-    """Read one incoming WhatsApp message; raises ValueError for a form that is not one."""
-    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
-    raw_from = form.get("From") or ""
-    if not sid:
-        raise ValueError("MessageSid is missing")
-    if not raw_from.startswith(PREFIX):
-        raise ValueError(f"From {raw_from!r} is not a WhatsApp address")
-    address = parse_address(raw_from)
-    wa_id = form.get("WaId") or ""
-    if address.phone is None and wa_id.isdigit():
+def parse_inbound(form: Mapping[str, str], expected: Expected) -> InboundMessage:
+    """Read one incoming WhatsApp message; raises FormError (a ValueError) for a form that is
+    not one Twilio would send this deployment, with a reason that quotes no value."""
+    fields = read_inbound(form, expected)
+    if not fields.sender.startswith(PREFIX):
+        raise FormError("From is not a WhatsApp address")
+    address = parse_address(fields.sender)
+    if address.phone is None and address.country is None:
+        # Neither a number (ASCII digits, after normalisation) nor a business-scoped id: keying
+        # a contact on it would make up a person.
+        raise FormError("From is neither a phone number nor a WhatsApp user id")
+    if address.phone is None and fields.wa_id:
         # A sender known by a business-scoped id keeps it as identity; WaId may still say the
         # number, which business systems look customers up by.
-        address = replace(address, phone=canonical_e164("+" + wa_id))
-    for field in ("ButtonPayload", "OriginalRepliedMessageSid"):
-        if form.get(field):
-            log.debug("WhatsApp %s: %s=%s (not used yet)", sid, field, form[field])
-    message = InboundMessage(
+        address = replace(address, phone=canonical_e164("+" + fields.wa_id))
+    for name in ("ButtonPayload", "OriginalRepliedMessageSid"):
+        if form.get(name):
+            log.debug("WhatsApp %s: %s present (not used yet)", fields.sid, name)
+    return InboundMessage(
         channel=CHANNEL,
-        channel_message_id=sid,
+        channel_message_id=fields.sid,
         sender=address.identity,
         thread_key=address.identity,
-        text=form.get("ButtonText") or form.get("Body") or "",
-        sender_name=(form.get("ProfileName") or "").strip() or None,
+        text=fields.text,
+        sender_name=clip_name(fields.profile_name),
         phone=address.phone,
         reply_address=address.raw,
         locale=address.locale,
-        media=tuple(_media(form)),
+        media=tuple(_media(fields)),
         received_at=utcnow(),
     )
-    return message
 
 
-def _media(form: Mapping[str, str]) -> Iterator[Media]:
-    count = form.get("NumMedia") or "0"
-    for index in range(min(int(count), MAX_MEDIA) if count.isdigit() else 0):
-        url = form.get(f"MediaUrl{index}") or None
-        content_type = form.get(f"MediaContentType{index}") or None
+def _media(fields: InboundFields) -> Iterator[Media]:
+    for url, content_type in fields.media:
         kind, description = describe(content_type)
         yield Media(kind=kind, url=url, content_type=content_type, description=description)
-    latitude, longitude = form.get("Latitude"), form.get("Longitude")
-    if latitude and longitude:
-        place = ", ".join(p for p in (form.get("Label"), form.get("Address")) if p)
+    if fields.location is not None:
+        latitude, longitude = fields.location
+        place = fields.place
         where = f"{place} ({latitude}, {longitude})" if place else f"{latitude}, {longitude}"
         yield Media(
             kind="location",

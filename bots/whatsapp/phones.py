@@ -21,8 +21,11 @@ from dataclasses import dataclass
 
 PREFIX = "whatsapp:"
 
-_SCOPED_ID = re.compile(r"^(?P<country>[A-Z]{2})\.\S+$")
+_SCOPED_ID = re.compile(r"(?P<country>[A-Z]{2})\.[A-Za-z0-9_-]{1,128}")
 _SEPARATORS = re.compile(r"[\s().\-]")
+# ASCII digits only: str.isdigit() also takes Arabic-Indic and full-width digits, which are no
+# E.164 number and would make a second identity for the same person.
+_E164_DIGITS = re.compile(r"[0-9]{8,15}")
 
 # Country (ISO 3166-1 alpha-2) → the language its customers are first answered in.
 _SPANISH = "AR BO CL CO CR CU DO EC ES GQ GT HN MX NI PA PE PR PY SV UY VE"
@@ -58,12 +61,9 @@ def canonical_e164(number: str) -> str | None:
     Returns None when `number` is not an international number (no "+", or not 8-15 digits).
     """
     cleaned = _SEPARATORS.sub("", number.strip().removeprefix(PREFIX))
-    if not cleaned.startswith("+") or not cleaned[1:].isdigit():
+    if not cleaned.startswith("+") or not _E164_DIGITS.fullmatch(cleaned, 1):
         return None
-    digits = cleaned[1:]
-    if not 8 <= len(digits) <= 15:
-        return None
-    return "+" + _canonical_digits(digits)
+    return "+" + _canonical_digits(cleaned[1:])
 
 
 def _canonical_digits(digits: str) -> str:
@@ -84,10 +84,26 @@ def parse_address(raw: str) -> WhatsAppAddress:
     """
     value = raw.strip()
     bare = value.removeprefix(PREFIX)
-    scoped = _SCOPED_ID.match(bare)
+    scoped = _SCOPED_ID.fullmatch(bare)
     if scoped:
         return WhatsAppAddress(raw=value, identity=PREFIX + bare, country=scoped.group("country"))
     phone = canonical_e164(bare)
     if phone is None:
         return WhatsAppAddress(raw=value, identity=PREFIX + bare)
     return WhatsAppAddress(raw=value, identity=PREFIX + phone, phone=phone)
+
+
+def mask(address: str) -> str:
+    """An address fit for a log line: a number's country code and last four digits only.
+
+    "whatsapp:+14155238886" → "whatsapp:+1…8886"; a business-scoped id keeps its country.
+    """
+    value = address.strip()
+    prefix = PREFIX if value.startswith(PREFIX) else ""
+    bare = value.removeprefix(PREFIX)
+    if scoped := _SCOPED_ID.fullmatch(bare):
+        return f"{prefix}{scoped.group('country')}.…"
+    digits = "".join(ch for ch in bare if "0" <= ch <= "9")
+    if len(digits) < 8:
+        return f"{prefix}…"
+    return f"{prefix}+{digits[0]}…{digits[-4:]}"

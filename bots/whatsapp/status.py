@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from bots.whatsapp.forms import Expected, FormError, read_status
 from bots.whatsapp.sender import OUTSIDE_WINDOW, TEMPLATE_PENDING, window_reason
 from storage.outbox import Delivery, DeliveryChange
 from storage.store import Store
@@ -66,21 +67,26 @@ class Outcome(Enum):
     REQUEUED = "requeued"
 
 
-def parse_status(form: Mapping[str, str], query: Mapping[str, str]) -> StatusUpdate:
-    """Read a callback's form and query; raises ValueError when it names no message."""
-    sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-    if not sid or not status:
-        raise ValueError("MessageSid and MessageStatus are required")
+def parse_status(
+    form: Mapping[str, str], query: Mapping[str, str], expected: Expected
+) -> StatusUpdate:
+    """Read a callback's form and query; raises FormError (a ValueError) with the reason when
+    it is not a callback Twilio would send this deployment for one of our replies."""
+    fields, where = read_status(form, query, expected)
+    sid = fields.sid(fields.message_sid, fields.sms_sid)
+    status = (fields.message_status or fields.sms_status or "").lower()
+    if not status:
+        raise FormError("MessageStatus is missing")
+    part, parts = where.part_numbers()
     return StatusUpdate(
         sid=sid,
         status=status,
-        error_code=form.get("ErrorCode") or None,
-        message_id=int(query["message"]) if query.get("message", "").isdigit() else None,
-        part=int(query.get("part", "1") or 1),
-        parts=int(query.get("parts", "1") or 1),
-        first=query.get("first") or None,
-        template=query.get("template") == "1",
+        error_code=fields.error_code or None,
+        message_id=where.message_id(),
+        part=part,
+        parts=parts,
+        first=where.first,
+        template=where.template == "1",
     )
 
 
