@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from tests.fake_slack import FakeSlack
 from tests.fake_twilio import FakeTwilio
 from tests.raw_http import post
+from tests.slack_requests import callback, dm, signed
+from tests.slack_requests import running as running_slack
 from tests.test_crash_recovery import VENDOR_PREFIXES, _free_port
-from tests.test_slack import callback, dm, signed
-from tests.test_slack import running as running_slack
-from tests.test_whatsapp import ACCOUNT, PUBLIC, TOKEN, inbound_form, sign
-from tests.test_whatsapp import running as running_whatsapp
+from tests.twilio_requests import ACCOUNT, PUBLIC, TOKEN, inbound_form, sign
+from tests.twilio_requests import running as running_whatsapp
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1_048_576

@@ -33,9 +33,9 @@ from tests.conftest import make_settings
 from tests.fake_slack import TEAM_ID, TOKEN, FakeSlack
 from tests.fake_twilio import FakeTwilio
 from tests.servers import serving
-from tests.test_slack import ANA, SECRET, callback, dm, signed
-from tests.test_whatsapp import ACCOUNT, MARIA, PUBLIC, SENDER, inbound_form, sign
-from tests.test_whatsapp import TOKEN as TWILIO_TOKEN
+from tests.slack_requests import ANA, SECRET, callback, dm, signed
+from tests.twilio_requests import ACCOUNT, MARIA, PUBLIC, SENDER, inbound_form, sign
+from tests.twilio_requests import TOKEN as TWILIO_TOKEN
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.fake_slack import TEAM_ID, FakeSlack
-from tests.test_slack import ANA, callback, dm, running, settle, signed
+from tests.slack_requests import ANA, callback, dm, running, settle, signed
 
 FORM = "application/x-www-form-urlencoded"
 

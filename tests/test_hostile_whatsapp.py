@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.fake_twilio import FakeTwilio
-from tests.test_whatsapp import (
+from tests.twilio_requests import (
     ACCOUNT,
     MARIA,
     PUBLIC,

@@ -17,7 +17,7 @@ from storage.store import Store
 from tests.conftest import make_settings
 from tests.fake_twilio import FakeTwilio
 from tests.servers import serving
-from tests.test_whatsapp import ACCOUNT, PUBLIC, SENDER, TOKEN, inbound_form, sign
+from tests.twilio_requests import ACCOUNT, PUBLIC, SENDER, TOKEN, inbound_form, sign
 
 
 @contextmanager

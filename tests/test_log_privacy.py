@@ -26,8 +26,8 @@ from tests.fake_slack import FakeSlack
 from tests.fake_twilio import FakeTwilio
 from tests.models import EchoProvider
 from tests.servers import serving
-from tests.test_slack import SECRET, callback, dm, signed
-from tests.test_whatsapp import ACCOUNT, MARIA, PUBLIC, SENDER, TOKEN, inbound_form, sign
+from tests.slack_requests import SECRET, callback, dm, signed
+from tests.twilio_requests import ACCOUNT, MARIA, PUBLIC, SENDER, TOKEN, inbound_form, sign
 
 API_TOKEN = "api-token-that-must-not-leak"
 LUCIA_TEXT = "quiero saber el saldo de mi factura, soy Lucía"

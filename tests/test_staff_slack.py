@@ -28,9 +28,9 @@ from tests.conftest import make_settings
 from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, TOKEN, Call, FakeSlack
 from tests.fake_twilio import FakeTwilio
 from tests.servers import serving
-from tests.test_slack import SECRET, callback, new_ts, signed
-from tests.test_whatsapp import ACCOUNT, PUBLIC, SENDER, inbound_form, sign
-from tests.test_whatsapp import TOKEN as TWILIO_TOKEN
+from tests.slack_requests import SECRET, callback, new_ts, signed
+from tests.twilio_requests import ACCOUNT, PUBLIC, SENDER, inbound_form, sign
+from tests.twilio_requests import TOKEN as TWILIO_TOKEN
 
 STAFF = "C0STAFF"
 ANA, BRUNO, MALLORY = "U0ANA", "U0BRUNO", "U0MALLORY"  # Ana and Bruno are staff
