@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bots.api import api_router
+from bots.inbox import mount_inbox
 from bots.service import Service, build_service
 from bots.settings import Settings, load_settings
 from bots.slack import mount_slack
@@ -57,4 +58,5 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(api_router(service.store, token))
     mount_slack(app, service)
     mount_whatsapp(app, service)
+    mount_inbox(app, service)
     return app
