@@ -1,0 +1,398 @@
+"""The web inbox over HTTP: sign-in, throttling, sessions, cross-site protection, and staff
+acting on conversations through the real app on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from sqlalchemy import Engine
+
+from agents.errors import PermanentSendError
+from bots.app import create_app
+from bots.service import Service, build_service
+from storage.store import Store
+from tests.channels import RecordingSender, inbound
+from tests.conftest import make_settings
+from tests.inbox import ANA, BRUNO, StaffClient, add_staff, csrf_of, customer_asks_for_person
+from tests.servers import serving
+from tests.waiting import wait_until
+
+PUBLIC_URL = "https://frontdesk.example.com"
+
+Running = Callable[..., AbstractAsyncContextManager[tuple[Service, str]]]
+
+
+@pytest.fixture
+def running(engine: Engine, sqlite_url: str) -> Running:
+    """Start frontdesk (offline model, recording `test` channel) with these settings."""
+
+    @asynccontextmanager
+    async def start(**settings: Any) -> AsyncIterator[tuple[Service, str]]:
+        service = build_service(make_settings(sqlite_url, **settings), store=Store(engine))
+        service.switchboard.add_sender(RecordingSender())
+        async with serving(create_app(service=service)) as url:
+            yield service, url
+
+    return start
+
+
+@pytest.fixture
+async def inbox(running: Running) -> AsyncIterator[tuple[Service, str]]:
+    """frontdesk with default settings and two staff accounts, Ana and Bruno."""
+    async with running() as (service, url):
+        add_staff(service, ANA)
+        add_staff(service, BRUNO)
+        yield service, url
+
+
+@asynccontextmanager
+async def signed_in(url: str, who: tuple[str, str, str]) -> AsyncIterator[StaffClient]:
+    client = StaffClient(url)
+    try:
+        response = await client.sign_in(who)
+        assert response.status_code == 303, response.text
+        yield client
+    finally:
+        await client.close()
+
+
+def sent(service: Service) -> RecordingSender:
+    sender = service.switchboard.senders["test"]
+    assert isinstance(sender, RecordingSender)
+    return sender
+
+
+async def test_the_inbox_asks_to_sign_in_and_says_how_to_create_an_account(running: Running):
+    async with running() as (service, url):
+        client = StaffClient(url)
+        response = await client.http.get("/inbox")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/inbox/sign-in?next=/inbox"
+        page = await client.page("/inbox/sign-in?next=/inbox")
+        assert '<label for="email">Email</label>' in page.text
+        assert '<label for="password">Password</label>' in page.text
+        assert ">Sign in</button>" in page.text
+        assert "frontdesk staff add you@example.com --name You" in page.text
+        add_staff(service, ANA)
+        assert "frontdesk staff add" not in (await client.page("/inbox/sign-in")).text
+        await client.close()
+
+
+async def test_a_wrong_password_is_refused_and_the_right_one_opens_the_queue(inbox):
+    _, url = inbox
+    client = StaffClient(url)
+    wrong = await client.sign_in(ANA, password="not-her-password")
+    assert wrong.status_code == 401
+    assert "Wrong email or password." in wrong.text
+    assert (await client.http.get("/inbox")).status_code == 303
+    nobody = await client.sign_in(("nobody@example.com", "", "whatever-password"))
+    assert nobody.status_code == 401
+    right = await client.sign_in(ANA)
+    assert right.status_code == 303 and right.headers["location"] == "/inbox"
+    queue = await client.page("/inbox")
+    assert "Ana Souza" in queue.text and "<h1>Queue</h1>" in queue.text
+    await client.close()
+
+
+async def test_failed_sign_ins_are_throttled_per_account(inbox):
+    _, url = inbox
+    client = StaffClient(url)
+    for _ in range(5):
+        assert (await client.sign_in(ANA, password="guess-guess")).status_code == 401
+    blocked = await client.sign_in(ANA)  # even the right password waits now
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins" in blocked.text
+    assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60
+    other = await client.sign_in(BRUNO)  # another account from the same address still may
+    assert other.status_code == 303
+    await client.close()
+
+
+async def test_failed_sign_ins_are_throttled_per_address(inbox):
+    _, url = inbox
+    client = StaffClient(url)
+    for number in range(20):
+        guess = (f"guess{number}@example.com", "", "guess-guess")
+        assert (await client.sign_in(guess)).status_code == 401
+    assert (await client.sign_in(ANA)).status_code == 429
+    await client.close()
+
+
+async def test_session_cookie_is_httponly_and_lax_and_only_secure_behind_https(running: Running):
+    async with running() as (service, url):
+        add_staff(service, ANA)
+        client = StaffClient(url)
+        cookie = (await client.sign_in(ANA)).headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+        assert "secure" not in cookie
+        await client.close()
+    async with running(public_url=PUBLIC_URL) as (service, url):
+        client = StaffClient(url, origin=PUBLIC_URL)
+        page = await client.http.get("/inbox/sign-in")
+        assert "secure" in page.headers["set-cookie"].lower()
+        await client.close()
+
+
+async def test_forms_need_the_session_csrf_token(inbox):
+    service, url = inbox
+    conversation_id = await customer_asks_for_person(service)
+    async with signed_in(url, ANA) as ana:
+        page = await ana.page(f"/inbox/conversations/{conversation_id}")
+        for token in ({}, {"csrf_token": "forged"}):
+            response = await ana.http.post(
+                f"/inbox/conversations/{conversation_id}/note",
+                data={"text": "a note", **token},
+                headers={"Origin": url},
+            )
+            assert response.status_code == 403
+            assert "CSRF token" in response.text
+        assert service.store.notes(conversation_id) == []
+        ok = await ana.post_form(
+            f"/inbox/conversations/{conversation_id}/note", page.text, {"text": "a note"}
+        )
+        assert ok.status_code == 303
+        assert [note.text for note in service.store.notes(conversation_id)] == ["a note"]
+
+
+async def test_forms_from_another_site_are_refused(inbox):
+    service, url = inbox
+    conversation_id = await customer_asks_for_person(service)
+    async with signed_in(url, ANA) as ana:
+        page = await ana.page(f"/inbox/conversations/{conversation_id}")
+        path = f"/inbox/conversations/{conversation_id}/claim"
+        refused = [
+            {"Origin": "https://evil.example"},
+            {"Origin": "null", "Referer": "https://evil.example/page"},
+            {"Origin": "https://frontdesk.example.com"},  # not configured as public URL here
+        ]
+        for headers in refused:
+            response = await ana.post_form(path, page.text, {}, headers=headers)
+            assert response.status_code == 403, headers
+            assert "another site" in response.text
+        blind = await ana.http.post(path, data={"csrf_token": "x"}, headers={"Origin": ""})
+        assert blind.status_code == 403
+        assert "no Origin or Referer" in blind.text
+        assert service.store.status(conversation_id) == "waiting_human"
+        # A browser that sends only a Referer of this site is fine.
+        escalation = service.store.latest_escalation(conversation_id)
+        assert escalation is not None
+        referred = await ana.http.post(
+            path,
+            data={"csrf_token": csrf_of(page.text), "escalation_id": str(escalation.id)},
+            headers={"Origin": "", "Referer": f"{url}/inbox/conversations/{conversation_id}"},
+        )
+        assert referred.status_code == 303
+        assert service.store.status(conversation_id) == "with_human"
+
+
+async def test_the_public_url_counts_as_this_site_behind_a_tls_proxy(running: Running):
+    async with running(public_url=PUBLIC_URL) as (service, url):
+        add_staff(service, ANA)
+        conversation_id = await customer_asks_for_person(service)
+        client = StaffClient(url, origin=PUBLIC_URL)
+        # The cookie is Secure, and httpx keeps Secure cookies off http:// as browsers do; the
+        # TLS proxy in front would carry it, so it is sent by hand here.
+        page = await client.http.get("/inbox/sign-in")
+        cookie = page.headers["set-cookie"].split(";", 1)[0]
+        signed = await client.http.post(
+            "/inbox/sign-in",
+            data={"csrf_token": csrf_of(page.text), "email": ANA[0], "password": ANA[2]},
+            headers={"Origin": PUBLIC_URL, "Cookie": cookie},
+        )
+        assert signed.status_code == 303
+        session = {"Cookie": signed.headers["set-cookie"].split(";", 1)[0]}
+        convo = await client.http.get(f"/inbox/conversations/{conversation_id}", headers=session)
+        escalation = service.store.latest_escalation(conversation_id)
+        assert escalation is not None
+        claimed = await client.http.post(
+            f"/inbox/conversations/{conversation_id}/claim",
+            data={"csrf_token": csrf_of(convo.text), "escalation_id": str(escalation.id)},
+            headers={"Origin": PUBLIC_URL, **session},
+        )
+        assert claimed.status_code == 303
+        assert service.store.status(conversation_id) == "with_human"
+        await client.close()
+
+
+async def test_two_staff_claim_at_once_and_one_wins(inbox):
+    service, url = inbox
+    conversation_id = await customer_asks_for_person(service)
+    escalation = service.store.latest_escalation(conversation_id)
+    assert escalation is not None
+    async with signed_in(url, ANA) as ana, signed_in(url, BRUNO) as bruno:
+        pages = [await who.page(f"/inbox/conversations/{conversation_id}") for who in (ana, bruno)]
+        responses = await asyncio.gather(
+            *(
+                who.post_form(
+                    f"/inbox/conversations/{conversation_id}/claim",
+                    page.text,
+                    {"escalation_id": str(escalation.id)},
+                )
+                for who, page in zip((ana, bruno), pages, strict=True)
+            )
+        )
+    codes = sorted(response.status_code for response in responses)
+    assert codes == [303, 409]
+    escalation = service.store.latest_escalation(conversation_id)
+    assert escalation is not None and escalation.claimed_by in ("Ana Souza", "Bruno Díaz")
+    loser = next(response for response in responses if response.status_code == 409)
+    assert f"{escalation.claimed_by} already has this conversation." in loser.text
+    assert f"Held by <strong>{escalation.claimed_by}</strong>" in loser.text
+    claims = [
+        e for e in service.store.ownership_events(conversation_id) if e.to_status == "with_human"
+    ]
+    assert len(claims) == 1
+
+
+async def test_only_the_holder_can_reply_and_a_double_submit_sends_once(inbox):
+    service, url = inbox
+    conversation_id = await customer_asks_for_person(service)
+    recorder = sent(service)
+    before = len(recorder.sent)
+    async with signed_in(url, ANA) as ana, signed_in(url, BRUNO) as bruno:
+        assert (await ana.act(conversation_id, "claim")).status_code == 303
+        bruno_page = await bruno.page(f"/inbox/conversations/{conversation_id}")
+        assert 'id="reply"' not in bruno_page.text  # no Reply box for a non-holder
+        assert "Ana Souza has this conversation; only they can reply." in bruno_page.text
+        refused = await bruno.act(conversation_id, "reply", text="Bruno here", key="k-bruno")
+        assert refused.status_code == 409
+        assert "Not sent: Ana Souza holds this conversation." in refused.text
+        page = await ana.page(f"/inbox/conversations/{conversation_id}")
+        form = {"text": "Hola, soy Ana. ¿En qué te ayudo?", "key": "k-once"}
+        path = f"/inbox/conversations/{conversation_id}/reply"
+        first, second = [await ana.post_form(path, page.text, form) for _ in range(2)]
+        assert first.status_code == second.status_code == 303
+    await wait_until(lambda: len(recorder.sent) > before, what="the staff reply to be sent")
+    await service.switchboard.drain()
+    staff = [m for m in service.store.messages(conversation_id) if m.author == "staff"]
+    assert [(m.text, m.author_name) for m in staff] == [(form["text"], "Ana Souza")]
+    assert recorder.texts()[before:] == [f"{form['text']}\n— Ana Souza"]
+
+
+async def test_a_reply_that_cannot_be_delivered_shows_why_on_the_page(inbox):
+    service, url = inbox
+    conversation_id = await customer_asks_for_person(service)
+    window = "outside WhatsApp's 24-hour customer-service window and no template is configured"
+    sent(service).fail_next.append(PermanentSendError(window))
+    async with signed_in(url, ANA) as ana:
+        await ana.act(conversation_id, "claim")
+        assert (await ana.act(conversation_id, "reply", text="¿Sigues ahí?")).status_code == 303
+
+        def failed() -> bool:
+            return any(m.status == "failed" for m in service.store.messages(conversation_id))
+
+        await wait_until(failed, what="the staff reply to be marked failed")
+        page = await ana.page(f"/inbox/conversations/{conversation_id}")
+    assert '<span class="status status-failed">failed</span>' in page.text
+    assert f"Not delivered: {window}" in page.text.replace("&#39;", "'")
+
+
+async def test_live_parts_answer_204_until_something_changes(inbox):
+    service, url = inbox
+    conversation_id = await customer_asks_for_person(service)
+    async with signed_in(url, ANA) as ana:
+        base = f"/inbox/conversations/{conversation_id}"
+        mark = service.store.transcript_mark(conversation_id)
+        assert (await ana.http.get(f"{base}/transcript", params={"v": mark})).status_code == 204
+        await service.switchboard.receive(inbound("¿hola?", sender="test:+5215512345678"))
+        await wait_until(
+            lambda: service.store.transcript_mark(conversation_id) != mark,
+            what="the new message to be stored",
+        )
+        fresh = await ana.http.get(f"{base}/transcript", params={"v": mark})
+        assert fresh.status_code == 200 and "¿hola?" in fresh.text
+        owner = await ana.http.get(f"{base}/owner")
+        assert owner.status_code == 200 and ">Claim</button>" in owner.text
+        version = _attribute(owner.text, "hx-get").split("v=", 1)[1]
+        unchanged = await ana.http.get(f"{base}/owner", params={"v": unquote(version)})
+        assert unchanged.status_code == 204
+        async with signed_in(url, BRUNO) as bruno:
+            await bruno.act(conversation_id, "claim")
+        changed = await ana.http.get(f"{base}/owner", params={"v": unquote(version)})
+        assert changed.status_code == 200
+        assert "Held by <strong>Bruno Díaz</strong>" in changed.text
+        assert 'id="reply-box"' in changed.text and 'hx-swap-oob="true"' in changed.text
+        # A panel that only ticks (a wait, the WhatsApp window) leaves the reply box, and a
+        # draft in it, alone.
+        box = unquote(_attribute(changed.text, "hx-get").split("v=", 1)[1]).split("~", 1)[0]
+        ticked = await ana.http.get(f"{base}/owner", params={"v": f"{box}~a minute ago"})
+        assert ticked.status_code == 200 and 'id="reply-box"' not in ticked.text
+
+
+async def test_an_expired_session_sends_live_parts_to_sign_in(inbox):
+    service, url = inbox
+    conversation_id = await customer_asks_for_person(service)
+    client = StaffClient(url)
+    response = await client.http.get(
+        f"/inbox/conversations/{conversation_id}/transcript", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"].startswith("/inbox/sign-in?next=")
+    await client.close()
+
+
+async def test_signing_out_and_removing_an_account_end_the_session(inbox):
+    service, url = inbox
+    async with signed_in(url, ANA) as ana:
+        queue = await ana.page("/inbox")
+        out = await ana.post_form("/inbox/sign-out", queue.text, {})
+        assert out.status_code == 303
+        assert (await ana.http.get("/inbox")).status_code == 303
+    async with signed_in(url, BRUNO) as bruno:
+        await bruno.page("/inbox")
+        assert service.store.remove_staff(BRUNO[0])
+        assert (await bruno.http.get("/inbox")).status_code == 303
+
+
+async def test_the_queue_lists_filters_and_shows_who_holds_what(inbox):
+    service, url = inbox
+    maria = await customer_asks_for_person(service, sender="test:+5215512345678")
+    joao = await customer_asks_for_person(
+        service, sender="test:+5511987654321", text="quero falar com um atendente"
+    )
+    async with signed_in(url, ANA) as ana:
+        everything = (await ana.page("/inbox")).text
+        assert everything.index("+5511987654321") < everything.index("+5215512345678")
+        assert f'href="/inbox/conversations/{maria}"' in everything
+        await ana.act(maria, "claim")  # activity: María's conversation comes first now
+        everything = (await ana.page("/inbox")).text
+        assert everything.index("+5215512345678") < everything.index("+5511987654321")
+        mine = (await ana.page("/inbox?view=mine")).text
+        assert "+5215512345678" in mine and "+5511987654321" not in mine
+        unclaimed = (await ana.page("/inbox?view=unclaimed")).text
+        assert "+5511987654321" in unclaimed and "+5215512345678" not in unclaimed
+        portuguese = (await ana.page("/inbox?language=pt")).text
+        assert (
+            f"/inbox/conversations/{joao}" in portuguese
+            and f'/inbox/conversations/{maria}"' not in portuguese
+        )
+        assert "No conversations match." in (await ana.page("/inbox?channel=playground")).text
+
+
+async def test_saved_replies_have_defaults_and_staff_can_add_one(inbox):
+    service, url = inbox
+    async with signed_in(url, ANA) as ana:
+        page = await ana.page("/inbox/saved-replies")
+        assert "Saludo" in page.text and "Saudação" in page.text and "Greeting" in page.text
+        added = await ana.post_form(
+            "/inbox/saved-replies",
+            page.text,
+            {"language": "es", "title": "Horario", "text": "Atendemos de 9 a 18 h."},
+        )
+        assert added.status_code == 303
+        assert "Atendemos de 9 a 18 h." in (await ana.page("/inbox/saved-replies")).text
+        conversation_id = await customer_asks_for_person(service)
+        await ana.act(conversation_id, "claim")
+        convo = (await ana.page(f"/inbox/conversations/{conversation_id}")).text
+        assert 'aria-label="Insert: Horario"' in convo
+        assert "Insert: Greeting" not in convo  # the conversation is in Spanish
+
+
+def _attribute(html: str, name: str) -> str:
+    start = html.index(f'{name}="') + len(name) + 2
+    return html[start : html.index('"', start)].replace("&amp;", "&")
