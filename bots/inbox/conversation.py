@@ -187,7 +187,7 @@ class ConversationPages:
         return self.inbox.render(request, "_owner.html", context, staff=staff)
 
 
-def conversation_routes(inbox: Inbox, pages: ConversationPages) -> APIRouter:
+def conversation_routes(pages: ConversationPages) -> APIRouter:
     """GET the page and its two live parts."""
     router = APIRouter(prefix="/inbox/conversations/{conversation_id}")
 

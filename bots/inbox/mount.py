@@ -41,7 +41,7 @@ def mount_inbox(app: FastAPI, service: Service) -> Inbox:
     app.add_exception_handler(SignInRequired, sign_in_first)
     app.include_router(auth_routes(inbox))
     app.include_router(queue_routes(inbox))
-    app.include_router(conversation_routes(inbox, pages))
+    app.include_router(conversation_routes(pages))
     app.include_router(action_routes(inbox, pages))
     app.include_router(saved_reply_routes(inbox))
     app.include_router(playground_routes(inbox))

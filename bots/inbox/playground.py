@@ -19,6 +19,12 @@ from handoffs.channels import InboundMessage, OutboundMessage, SendReceipt
 CHANNEL = "playground"
 PAGE = "/playground"
 DEFAULT_PHONE = "+5215512345678"
+EXAMPLES = (
+    "hola, quiero ver mi factura, mi cliente es C-1001",
+    "oi, minha internet está muito lenta, meu cliente é C-1002",
+    "necesito un reembolso de INV-1042, mi cliente es C-1001",
+    "quiero hablar con una persona",
+)
 MAX_TEXT = 4000
 
 
@@ -47,7 +53,7 @@ def playground_routes(inbox: Inbox) -> APIRouter:
         if phone is not None:
             conversation_id = await store.run(store.latest_conversation_id, CHANNEL, _thread(phone))
         if conversation_id is None:
-            return {"conversation": None, "entries": [], "mark": "none"}
+            return {"conversation": None, "contact": None, "entries": [], "mark": "none"}
         conversation, contact = await store.run(store.conversation_and_contact, conversation_id)
         entries = timeline(
             contact_name=contact.display_name,
@@ -58,7 +64,12 @@ def playground_routes(inbox: Inbox) -> APIRouter:
             steps=(),
         )
         mark = await store.run(store.transcript_mark, conversation_id)
-        return {"conversation": conversation, "entries": entries, "mark": mark or ""}
+        return {
+            "conversation": conversation,
+            "contact": contact,
+            "entries": entries,
+            "mark": mark or "",
+        }
 
     async def page(
         request: Request,
@@ -70,6 +81,10 @@ def playground_routes(inbox: Inbox) -> APIRouter:
         text: str = "",
         status: int = 200,
     ) -> Response:
+        shown = await chat(phone or DEFAULT_PHONE)
+        contact = shown["contact"]
+        if not name and contact is not None:
+            name = getattr(contact, "display_name", None) or ""
         context = {
             "nav": "playground",
             "phone": phone or DEFAULT_PHONE,
@@ -77,8 +92,9 @@ def playground_routes(inbox: Inbox) -> APIRouter:
             "text": text,
             "error": error,
             "key": secrets.token_urlsafe(16),
+            "examples": EXAMPLES,
             "chat_query": urlencode({"phone": phone or DEFAULT_PHONE}),
-            **await chat(phone or DEFAULT_PHONE),
+            **shown,
         }
         return inbox.render(request, "playground.html", context, staff=staff, status=status)
 

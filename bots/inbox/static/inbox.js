@@ -65,6 +65,15 @@
     box.setSelectionRange(caret, caret);
   });
 
+  // Playground examples: put one in the Message box, ready to send.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-fill]");
+    var box = document.getElementById("pg-message");
+    if (!button || !box) return;
+    box.value = button.getAttribute("data-fill");
+    box.focus();
+  });
+
   // Ctrl+Enter (or Cmd+Enter) sends the form a text box belongs to.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
