@@ -92,6 +92,15 @@ def open_page(browser: Browser, frontdesk: tuple[Service, str]) -> Iterator[Open
     assert errors == [], errors
 
 
+async def mark_page(page: Page) -> None:
+    """Leave a mark in the page's window; a reload or a navigation wipes it."""
+    await page.evaluate("window.frontdeskTestMark = true")
+
+
+async def still_marked(page: Page) -> bool:
+    return bool(await page.evaluate("window.frontdeskTestMark === true"))
+
+
 async def sign_in(page: Page, who: tuple[str, str, str]) -> None:
     email, name, password = who
     await page.goto("/inbox")
@@ -150,8 +159,10 @@ async def test_staff_take_an_escalation_from_queue_to_resolve(open_page: Opener,
     ]
 
     # The customer writes again: the open page shows it without a reload.
+    await mark_page(page)
     await service.switchboard.receive(inbound("me cobraron dos veces", sender=MARIA))
     await expect(transcript.get_by_text("me cobraron dos veces")).to_be_visible(timeout=LIVE)
+    assert await still_marked(page), "the page reloaded instead of updating in place"
 
     await page.get_by_role("button", name="Resolve").click()
     await expect(transcript.get_by_text("Ana Souza resolved it; back with the bot")).to_be_visible()
@@ -178,6 +189,7 @@ async def test_a_colleagues_claim_shows_on_an_open_page(open_page: Opener, front
     await page.goto(f"/inbox/conversations/{conversation_id}")
     claim = page.get_by_role("button", name="Claim")
     await expect(claim).to_be_visible()
+    await mark_page(page)
 
     bruno = await open_page()
     await sign_in(bruno, BRUNO)
@@ -186,6 +198,7 @@ async def test_a_colleagues_claim_shows_on_an_open_page(open_page: Opener, front
     await expect(bruno.get_by_text("Held by Bruno Díaz (you)")).to_be_visible()
 
     await expect(page.get_by_text("Held by Bruno Díaz")).to_be_visible(timeout=LIVE)
+    assert await still_marked(page), "the owner change came by reloading the page"
     await expect(claim).to_have_count(0)
     await expect(page.get_by_label("Reply")).to_have_count(0)
     await expect(
@@ -219,6 +232,7 @@ async def test_playground_talks_to_the_bot_and_escalates_to_the_queue(open_page:
     await sign_in(page, ANA)
     menu = page.get_by_role("navigation", name="Main")
     await menu.get_by_role("link", name="Playground").click()
+    await mark_page(page)
     await page.get_by_label("Phone number").fill("+55 11 98765-4321")
     await page.get_by_label("Name").fill("João Silva")
     await page.get_by_label("Message").fill("oi, quero ver minha fatura, meu cliente é C-1002")
@@ -227,9 +241,11 @@ async def test_playground_talks_to_the_bot_and_escalates_to_the_queue(open_page:
     await expect(chat).to_contain_text("oi, quero ver minha fatura")
     await expect(chat.get_by_role("article", name="Billing agent")).to_be_visible(timeout=LIVE)
 
+    await expect(page.get_by_label("Message")).to_have_value("")  # ready for the next one
     await page.get_by_label("Message").fill("quero falar com um atendente")
     await page.get_by_role("button", name="Send").click()
     await expect(chat).to_contain_text("Waiting for a person", timeout=LIVE)
+    assert await still_marked(page), "the playground reloaded instead of updating in place"
 
     await menu.get_by_role("link", name="Queue").click()
     await page.get_by_role("link", name="Unclaimed").click()

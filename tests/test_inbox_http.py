@@ -396,3 +396,35 @@ async def test_saved_replies_have_defaults_and_staff_can_add_one(inbox):
 def _attribute(html: str, name: str) -> str:
     start = html.index(f'{name}="') + len(name) + 2
     return html[start : html.index('"', start)].replace("&amp;", "&")
+
+
+async def test_the_playground_sends_through_the_pipeline_with_or_without_scripts(inbox):
+    service, url = inbox
+    async with signed_in(url, ANA) as ana:
+        page = await ana.page("/playground")
+        assert '<label for="pg-message">Message</label>' in page.text
+        assert '<label for="pg-phone">Phone number</label>' in page.text
+        form = {"phone": "+52 1 55 1234 5678", "name": "María", "text": "hola", "key": "pg-1"}
+        plain = await ana.post_form("/playground", page.text, form)
+        assert plain.status_code == 303
+        assert plain.headers["location"] == "/playground?phone=%2B525512345678&name=Mar%C3%ADa"
+        again = await ana.post_form("/playground", page.text, form)  # a double submit
+        assert again.status_code == 303
+        live = await ana.post_form(
+            "/playground",
+            page.text,
+            {**form, "text": "quiero ver mi factura", "key": "pg-2"},
+            headers={"HX-Request": "true"},
+        )
+        assert live.status_code == 200 and live.headers["hx-trigger"] == "playground-sent"
+        assert 'id="pg-key"' in live.text and 'hx-swap-oob="true"' in live.text
+        bad = await ana.post_form("/playground", page.text, {"phone": "5512345678", "text": "hola"})
+        assert bad.status_code == 422 and "country code" in bad.text
+    conversation_id = service.store.latest_conversation_id("playground", "playground:+525512345678")
+    assert conversation_id is not None
+    await service.switchboard.drain()
+    messages = service.store.messages(conversation_id)
+    assert [m.text for m in messages if m.author == "customer"] == ["hola", "quiero ver mi factura"]
+    assert any(m.author == "agent" and m.status == "sent" for m in messages)
+    _, contact = service.store.conversation_and_contact(conversation_id)
+    assert (contact.display_name, contact.phone) == ("María", "+525512345678")

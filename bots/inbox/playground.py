@@ -126,7 +126,10 @@ def playground_routes(inbox: Inbox) -> APIRouter:
             error = "The message is empty."
         elif len(text) > MAX_TEXT:
             error = f"The message is longer than {MAX_TEXT} characters."
+        live = bool(request.headers.get("hx-request"))
         if error is not None or phone is None:
+            if live:
+                return await sent(request, staff, phone or DEFAULT_PHONE, error=error)
             return await page(
                 request, staff, phone=phone, name=name, error=error, text=text, status=422
             )
@@ -144,6 +147,28 @@ def playground_routes(inbox: Inbox) -> APIRouter:
             )
         )
         query = urlencode({"phone": phone, **({"name": name} if name else {})})
+        if live:
+            headers = {"HX-Trigger": "playground-sent", "HX-Replace-Url": f"{PAGE}?{query}"}
+            return await sent(request, staff, phone, headers=headers)
         return RedirectResponse(f"{PAGE}?{query}", status_code=303)
+
+    async def sent(
+        request: Request,
+        staff: Staff,
+        phone: str,
+        *,
+        error: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """What a message sent from the page (htmx) gets: the chat, a fresh one-time key and
+        the error line, without reloading the page."""
+        context = {
+            **await chat(phone),
+            "chat_query": urlencode({"phone": phone}),
+            "key": secrets.token_urlsafe(16),
+            "error": error,
+            "oob": True,
+        }
+        return inbox.render(request, "_playground_sent.html", context, staff=staff, headers=headers)
 
     return router

@@ -74,6 +74,12 @@
     box.focus();
   });
 
+  // A playground message went out without a reload: empty the box for the next one.
+  document.addEventListener("playground-sent", function () {
+    var box = document.getElementById("pg-message");
+    if (box) { box.value = ""; box.focus(); }
+  });
+
   // Ctrl+Enter (or Cmd+Enter) sends the form a text box belongs to.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
