@@ -4,12 +4,14 @@ and sends forms as a browser would, and customers who ask for a person."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from bots.inbox.passwords import hash_password
 from bots.service import Service
+from handoffs.channels import InboundMessage
 from storage.models import StaffMember
 from tests.channels import inbound
 from tests.waiting import wait_until
@@ -108,12 +110,11 @@ async def customer_asks_for_person(
     *,
     sender: str = "test:+5215512345678",
     text: str = "quiero hablar con una persona",
+    name: str | None = None,
 ) -> int:
     """A `test` channel customer asks for a person (the offline model escalates); returns the
     conversation id once it waits for staff."""
-    stored = await service.switchboard.receive(
-        inbound(text, sender=sender, phone=sender.split(":")[-1])
-    )
+    stored = await service.switchboard.receive(customer(text, sender=sender, name=name))
     conversation_id = stored.conversation_id
 
     def waiting() -> bool:
@@ -121,3 +122,8 @@ async def customer_asks_for_person(
 
     await wait_until(waiting, what=f"conversation {conversation_id} to wait for a person")
     return conversation_id
+
+
+def customer(text: str, *, sender: str, name: str | None = None) -> InboundMessage:
+    """A message from a `test` channel customer whose number is in `sender`."""
+    return replace(inbound(text, sender=sender, phone=sender.split(":")[-1]), sender_name=name)

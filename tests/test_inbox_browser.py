@@ -17,7 +17,7 @@ from storage.staff import Actor
 from storage.store import Store
 from tests.channels import RecordingSender, inbound
 from tests.conftest import make_settings
-from tests.inbox import ANA, BRUNO, add_staff, customer_asks_for_person
+from tests.inbox import ANA, BRUNO, add_staff, customer, customer_asks_for_person
 from tests.servers import serving
 from tests.waiting import wait_until
 
@@ -259,24 +259,29 @@ async def test_playground_talks_to_the_bot_and_escalates_to_the_queue(open_page:
 
 async def test_screenshots_of_queue_and_conversation(open_page: Opener, frontdesk):
     service = frontdesk[0]
-    conversation_id = await customer_asks_for_person(service, sender=MARIA)
-    await service.switchboard.receive(
-        inbound(
-            "quero falar com um atendente", sender="test:+5511987654321", phone="+5511987654321"
-        )
+    switchboard = service.switchboard
+    maria = "María González"
+    await switchboard.receive(
+        customer("hola, quiero ver mi factura, mi cliente es C-1001", sender=MARIA, name=maria)
+    )
+    await switchboard.drain()
+    conversation_id = await customer_asks_for_person(service, sender=MARIA, name=maria)
+    await customer_asks_for_person(
+        service,
+        sender="test:+5511987654321",
+        text="quero falar com um atendente",
+        name="João Silva",
     )
     await customer_asks_for_person(
         service,
         sender="test:+573001234567",
         text="necesito un reembolso, quiero hablar con una persona",
+        name="Camila Rojas",
     )
-    await service.switchboard.receive(
-        inbound(
-            "hola, quiero ver mi factura, mi cliente es C-1001",
-            sender="test:+5215587654321",
-            phone="+5215587654321",
-        )
+    await switchboard.receive(
+        customer("hola, ¿qué planes tienen?", sender="test:+5215587654321", name="Lucas Martínez")
     )
+    await switchboard.drain()
     page = await open_page()
     await sign_in(page, ANA)
     await page.goto(f"/inbox/conversations/{conversation_id}")
