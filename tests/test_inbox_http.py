@@ -332,7 +332,18 @@ async def test_an_expired_session_sends_live_parts_to_sign_in(inbox):
         f"/inbox/conversations/{conversation_id}/transcript", headers={"HX-Request": "true"}
     )
     assert response.status_code == 401
-    assert response.headers["hx-redirect"].startswith("/inbox/sign-in?next=")
+    assert response.headers["hx-redirect"] == "/inbox/sign-in?next=/inbox"
+    current = {"HX-Request": "true", "HX-Current-URL": f"{url}/inbox/conversations/7"}
+    response = await client.http.get("/inbox/conversations/7/owner", headers=current)
+    assert response.headers["hx-redirect"] == "/inbox/sign-in?next=/inbox/conversations/7"
+    page = await client.http.get("/inbox/sign-in")
+    stale = await client.http.post(
+        "/inbox/conversations/7/reply",
+        data={"csrf_token": csrf_of(page.text), "text": "hola"},
+        headers={"Origin": url},
+    )
+    assert stale.status_code == 303
+    assert stale.headers["location"] == "/inbox/sign-in?next=/inbox/conversations/7"
     await client.close()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends
 from fastapi.templating import Jinja2Templates
@@ -92,7 +92,7 @@ class Inbox:
         if session is not None and session.staff_id is not None:
             member = await self.store.run(self.store.staff_member, session.staff_id)
         if session is None or member is None or member.id is None:
-            raise SignInRequired(request.url.path)
+            raise SignInRequired(_return_path(request))
         return Staff(id=member.id, name=member.name, email=member.email, csrf=session.csrf)
 
     async def staff_form(self, request: Request) -> tuple[Staff, FormData]:
@@ -146,6 +146,20 @@ class Inbox:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+
+
+def _return_path(request: Request) -> str:
+    """The page to come back to after signing in: the one a live part or a form was on."""
+    if request.headers.get("hx-request"):
+        return urlsplit(request.headers.get("hx-current-url", "")).path or "/inbox"
+    if request.method != "GET":
+        # A form's action (…/reply, …/claim) is not a page; its conversation is.
+        return (
+            request.url.path.rsplit("/", 1)[0]
+            if "/conversations/" in request.url.path
+            else "/inbox"
+        )
+    return request.url.path
 
 
 def form_text(form: FormData, name: str, *, limit: int = 10_000) -> str:
