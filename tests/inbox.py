@@ -4,18 +4,26 @@ and sends forms as a browser would, and customers who ask for a person."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine
 
+from bots.app import create_app
 from bots.inbox.passwords import hash_password
-from bots.service import Service
+from bots.service import Service, build_service
 from handoffs.channels import InboundMessage
 from storage.models import StaffMember
-from tests.channels import inbound
+from storage.store import Store
+from tests.channels import RecordingSender, inbound
+from tests.conftest import make_settings
+from tests.servers import serving
 from tests.waiting import wait_until
 
+PUBLIC_URL = "https://frontdesk.example.com"
 ANA = ("ana@example.com", "Ana Souza", "ana-password-1")
 BRUNO = ("bruno@example.com", "Bruno Díaz", "bruno-password-1")
 
@@ -127,3 +135,36 @@ async def customer_asks_for_person(
 def customer(text: str, *, sender: str, name: str | None = None) -> InboundMessage:
     """A message from a `test` channel customer whose number is in `sender`."""
     return replace(inbound(text, sender=sender, phone=sender.split(":")[-1]), sender_name=name)
+
+
+@asynccontextmanager
+async def serve_inbox(
+    engine: Engine, database_url: str, **settings: Any
+) -> AsyncIterator[tuple[Service, str]]:
+    """frontdesk on 127.0.0.1 (offline model, recording `test` channel) with these settings."""
+    service = build_service(make_settings(database_url, **settings), store=Store(engine))
+    service.switchboard.add_sender(RecordingSender())
+    async with serving(create_app(service=service)) as url:
+        yield service, url
+
+
+Running = Callable[..., AbstractAsyncContextManager[tuple[Service, str]]]
+
+
+@asynccontextmanager
+async def signed_in(url: str, who: tuple[str, str, str]) -> AsyncIterator[StaffClient]:
+    """A staff member's client, signed in for the length of the block."""
+    client = StaffClient(url)
+    try:
+        response = await client.sign_in(who)
+        assert response.status_code == 303, response.text
+        yield client
+    finally:
+        await client.close()
+
+
+def recorder_of(service: Service) -> RecordingSender:
+    """The recording sender behind the `test` channel."""
+    sender = service.switchboard.senders["test"]
+    assert isinstance(sender, RecordingSender)
+    return sender

@@ -11,14 +11,10 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 from sqlalchemy import Engine
 
-from bots.app import create_app
-from bots.service import Service, build_service
+from bots.service import Service
 from storage.staff import Actor
-from storage.store import Store
 from tests.channels import RecordingSender, inbound
-from tests.conftest import make_settings
-from tests.inbox import ANA, BRUNO, add_staff, customer, customer_asks_for_person
-from tests.servers import serving
+from tests.inbox import ANA, BRUNO, add_staff, customer, customer_asks_for_person, serve_inbox
 from tests.waiting import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,11 +53,9 @@ async def browser() -> AsyncIterator[Browser]:
 async def frontdesk(engine: Engine, sqlite_url: str) -> AsyncIterator[tuple[Service, str]]:
     """frontdesk on 127.0.0.1 with the offline model, the recording `test` channel, and two
     staff accounts."""
-    service = build_service(make_settings(sqlite_url), store=Store(engine))
-    service.switchboard.add_sender(RecordingSender())
-    add_staff(service, ANA)
-    add_staff(service, BRUNO)
-    async with serving(create_app(service=service)) as url:
+    async with serve_inbox(engine, sqlite_url) as (service, url):
+        add_staff(service, ANA)
+        add_staff(service, BRUNO)
         yield service, url
 
 

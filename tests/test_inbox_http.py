@@ -1,44 +1,39 @@
-"""The web inbox over HTTP: sign-in, throttling, sessions, cross-site protection, and staff
-acting on conversations through the real app on 127.0.0.1."""
+"""Staff acting on conversations through the web inbox over HTTP: cross-site protection (CSRF
+token and Origin), the claim race, holder-only replies, one-time keys, delivery failures, the
+live parts, the queue, saved replies and the playground, against the real app on 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator
 from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import Engine
 
 from agents.errors import PermanentSendError
-from bots.app import create_app
-from bots.service import Service, build_service
-from storage.store import Store
-from tests.channels import RecordingSender, inbound
-from tests.conftest import make_settings
-from tests.inbox import ANA, BRUNO, StaffClient, add_staff, csrf_of, customer_asks_for_person
-from tests.servers import serving
+from bots.service import Service
+from tests.channels import inbound
+from tests.inbox import (
+    ANA,
+    BRUNO,
+    PUBLIC_URL,
+    Running,
+    StaffClient,
+    add_staff,
+    csrf_of,
+    customer_asks_for_person,
+    recorder_of,
+    serve_inbox,
+    signed_in,
+)
 from tests.waiting import wait_until
-
-PUBLIC_URL = "https://frontdesk.example.com"
-
-Running = Callable[..., AbstractAsyncContextManager[tuple[Service, str]]]
 
 
 @pytest.fixture
 def running(engine: Engine, sqlite_url: str) -> Running:
     """Start frontdesk (offline model, recording `test` channel) with these settings."""
-
-    @asynccontextmanager
-    async def start(**settings: Any) -> AsyncIterator[tuple[Service, str]]:
-        service = build_service(make_settings(sqlite_url, **settings), store=Store(engine))
-        service.switchboard.add_sender(RecordingSender())
-        async with serving(create_app(service=service)) as url:
-            yield service, url
-
-    return start
+    return lambda **settings: serve_inbox(engine, sqlite_url, **settings)
 
 
 @pytest.fixture
@@ -48,94 +43,6 @@ async def inbox(running: Running) -> AsyncIterator[tuple[Service, str]]:
         add_staff(service, ANA)
         add_staff(service, BRUNO)
         yield service, url
-
-
-@asynccontextmanager
-async def signed_in(url: str, who: tuple[str, str, str]) -> AsyncIterator[StaffClient]:
-    client = StaffClient(url)
-    try:
-        response = await client.sign_in(who)
-        assert response.status_code == 303, response.text
-        yield client
-    finally:
-        await client.close()
-
-
-def sent(service: Service) -> RecordingSender:
-    sender = service.switchboard.senders["test"]
-    assert isinstance(sender, RecordingSender)
-    return sender
-
-
-async def test_the_inbox_asks_to_sign_in_and_says_how_to_create_an_account(running: Running):
-    async with running() as (service, url):
-        client = StaffClient(url)
-        response = await client.http.get("/inbox")
-        assert response.status_code == 303
-        assert response.headers["location"] == "/inbox/sign-in?next=/inbox"
-        page = await client.page("/inbox/sign-in?next=/inbox")
-        assert '<label for="email">Email</label>' in page.text
-        assert '<label for="password">Password</label>' in page.text
-        assert ">Sign in</button>" in page.text
-        assert "frontdesk staff add you@example.com --name You" in page.text
-        add_staff(service, ANA)
-        assert "frontdesk staff add" not in (await client.page("/inbox/sign-in")).text
-        await client.close()
-
-
-async def test_a_wrong_password_is_refused_and_the_right_one_opens_the_queue(inbox):
-    _, url = inbox
-    client = StaffClient(url)
-    wrong = await client.sign_in(ANA, password="not-her-password")
-    assert wrong.status_code == 401
-    assert "Wrong email or password." in wrong.text
-    assert (await client.http.get("/inbox")).status_code == 303
-    nobody = await client.sign_in(("nobody@example.com", "", "whatever-password"))
-    assert nobody.status_code == 401
-    right = await client.sign_in(ANA)
-    assert right.status_code == 303 and right.headers["location"] == "/inbox"
-    queue = await client.page("/inbox")
-    assert "Ana Souza" in queue.text and "<h1>Queue</h1>" in queue.text
-    await client.close()
-
-
-async def test_failed_sign_ins_are_throttled_per_account(inbox):
-    _, url = inbox
-    client = StaffClient(url)
-    for _ in range(5):
-        assert (await client.sign_in(ANA, password="guess-guess")).status_code == 401
-    blocked = await client.sign_in(ANA)  # even the right password waits now
-    assert blocked.status_code == 429
-    assert "Too many failed sign-ins" in blocked.text
-    assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60
-    other = await client.sign_in(BRUNO)  # another account from the same address still may
-    assert other.status_code == 303
-    await client.close()
-
-
-async def test_failed_sign_ins_are_throttled_per_address(inbox):
-    _, url = inbox
-    client = StaffClient(url)
-    for number in range(20):
-        guess = (f"guess{number}@example.com", "", "guess-guess")
-        assert (await client.sign_in(guess)).status_code == 401
-    assert (await client.sign_in(ANA)).status_code == 429
-    await client.close()
-
-
-async def test_session_cookie_is_httponly_and_lax_and_only_secure_behind_https(running: Running):
-    async with running() as (service, url):
-        add_staff(service, ANA)
-        client = StaffClient(url)
-        cookie = (await client.sign_in(ANA)).headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
-        assert "secure" not in cookie
-        await client.close()
-    async with running(public_url=PUBLIC_URL) as (service, url):
-        client = StaffClient(url, origin=PUBLIC_URL)
-        page = await client.http.get("/inbox/sign-in")
-        assert "secure" in page.headers["set-cookie"].lower()
-        await client.close()
 
 
 async def test_forms_need_the_session_csrf_token(inbox):
@@ -252,7 +159,7 @@ async def test_two_staff_claim_at_once_and_one_wins(inbox):
 async def test_only_the_holder_can_reply_and_a_double_submit_sends_once(inbox):
     service, url = inbox
     conversation_id = await customer_asks_for_person(service)
-    recorder = sent(service)
+    recorder = recorder_of(service)
     before = len(recorder.sent)
     async with signed_in(url, ANA) as ana, signed_in(url, BRUNO) as bruno:
         assert (await ana.act(conversation_id, "claim")).status_code == 303
@@ -278,7 +185,7 @@ async def test_a_reply_that_cannot_be_delivered_shows_why_on_the_page(inbox):
     service, url = inbox
     conversation_id = await customer_asks_for_person(service)
     window = "outside WhatsApp's 24-hour customer-service window and no template is configured"
-    sent(service).fail_next.append(PermanentSendError(window))
+    recorder_of(service).fail_next.append(PermanentSendError(window))
     async with signed_in(url, ANA) as ana:
         await ana.act(conversation_id, "claim")
         assert (await ana.act(conversation_id, "reply", text="¿Sigues ahí?")).status_code == 303
@@ -322,42 +229,6 @@ async def test_live_parts_answer_204_until_something_changes(inbox):
         box = unquote(_attribute(changed.text, "hx-get").split("v=", 1)[1]).split("~", 1)[0]
         ticked = await ana.http.get(f"{base}/owner", params={"v": f"{box}~a minute ago"})
         assert ticked.status_code == 200 and 'id="reply-box"' not in ticked.text
-
-
-async def test_an_expired_session_sends_live_parts_to_sign_in(inbox):
-    service, url = inbox
-    conversation_id = await customer_asks_for_person(service)
-    client = StaffClient(url)
-    response = await client.http.get(
-        f"/inbox/conversations/{conversation_id}/transcript", headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 401
-    assert response.headers["hx-redirect"] == "/inbox/sign-in?next=/inbox"
-    current = {"HX-Request": "true", "HX-Current-URL": f"{url}/inbox/conversations/7"}
-    response = await client.http.get("/inbox/conversations/7/owner", headers=current)
-    assert response.headers["hx-redirect"] == "/inbox/sign-in?next=/inbox/conversations/7"
-    page = await client.http.get("/inbox/sign-in")
-    stale = await client.http.post(
-        "/inbox/conversations/7/reply",
-        data={"csrf_token": csrf_of(page.text), "text": "hola"},
-        headers={"Origin": url},
-    )
-    assert stale.status_code == 303
-    assert stale.headers["location"] == "/inbox/sign-in?next=/inbox/conversations/7"
-    await client.close()
-
-
-async def test_signing_out_and_removing_an_account_end_the_session(inbox):
-    service, url = inbox
-    async with signed_in(url, ANA) as ana:
-        queue = await ana.page("/inbox")
-        out = await ana.post_form("/inbox/sign-out", queue.text, {})
-        assert out.status_code == 303
-        assert (await ana.http.get("/inbox")).status_code == 303
-    async with signed_in(url, BRUNO) as bruno:
-        await bruno.page("/inbox")
-        assert service.store.remove_staff(BRUNO[0])
-        assert (await bruno.http.get("/inbox")).status_code == 303
 
 
 async def test_the_queue_lists_filters_and_shows_who_holds_what(inbox):
@@ -404,11 +275,6 @@ async def test_saved_replies_have_defaults_and_staff_can_add_one(inbox):
         assert "Insert: Greeting" not in convo  # the conversation is in Spanish
 
 
-def _attribute(html: str, name: str) -> str:
-    start = html.index(f'{name}="') + len(name) + 2
-    return html[start : html.index('"', start)].replace("&amp;", "&")
-
-
 async def test_the_playground_sends_through_the_pipeline_with_or_without_scripts(inbox):
     service, url = inbox
     async with signed_in(url, ANA) as ana:
@@ -439,3 +305,8 @@ async def test_the_playground_sends_through_the_pipeline_with_or_without_scripts
     assert any(m.author == "agent" and m.status == "sent" for m in messages)
     _, contact = service.store.conversation_and_contact(conversation_id)
     assert (contact.display_name, contact.phone) == ("María", "+525512345678")
+
+
+def _attribute(html: str, name: str) -> str:
+    start = html.index(f'{name}="') + len(name) + 2
+    return html[start : html.index('"', start)].replace("&amp;", "&")
