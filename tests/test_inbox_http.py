@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy import Engine
 
 from agents.errors import PermanentSendError
 from bots.service import Service
+from handoffs.channels import InboundMessage
+from storage.models import utcnow
 from tests.channels import inbound
 from tests.inbox import (
     ANA,
@@ -305,6 +308,33 @@ async def test_the_playground_sends_through_the_pipeline_with_or_without_scripts
     assert any(m.author == "agent" and m.status == "sent" for m in messages)
     _, contact = service.store.conversation_and_contact(conversation_id)
     assert (contact.display_name, contact.phone) == ("María", "+525512345678")
+
+
+async def test_whatsapp_conversations_show_the_24_hour_window(inbox):
+    service, url = inbox
+    now = utcnow()
+    ids = {}
+    for phone, hours_ago in (("+5215500000001", 2), ("+5215500000002", 30)):
+        stored = await service.switchboard.receive(
+            InboundMessage(
+                channel="whatsapp",
+                channel_message_id=f"SM{phone}",
+                sender=f"whatsapp:{phone}",
+                thread_key=f"whatsapp:{phone}",
+                text="hola",
+                phone=phone,
+                received_at=now - timedelta(hours=hours_ago),
+            )
+        )
+        ids[hours_ago] = stored.conversation_id
+    await service.switchboard.drain()
+    async with signed_in(url, ANA) as ana:
+        fresh = (await ana.page(f"/inbox/conversations/{ids[2]}")).text
+        stale = (await ana.page(f"/inbox/conversations/{ids[30]}")).text
+        other = (await ana.page("/inbox")).text
+    assert "WhatsApp window open · 21 h" in fresh  # 21 h 59 min left, give or take a minute
+    assert "WhatsApp window closed since" in stale and "approved template" in stale
+    assert "WhatsApp window" not in other
 
 
 def _attribute(html: str, name: str) -> str:
