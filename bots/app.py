@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bots.api import api_router
 from bots.body_limit import BodyLimit
 from bots.error_boundary import ErrorBoundary
+from bots.inbox import mount_inbox
 from bots.log_privacy import protect_logs
 from bots.service import Service, build_service
 from bots.settings import Settings, load_settings
@@ -81,4 +82,5 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(api_router(service.store, token))
     mount_slack(app, service)
     mount_whatsapp(app, service)
+    mount_inbox(app, service)
     return app

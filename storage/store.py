@@ -8,12 +8,19 @@ from __future__ import annotations
 from storage.accounts import AccountQueries
 from storage.inbound import InboundQueries
 from storage.outbox import OutboxQueries
+from storage.queue import InboxQueries
 from storage.reads import OperatorReads
 from storage.staff import StaffQueries
 from storage.turns import TurnQueries
 
 
 class Store(
-    InboundQueries, TurnQueries, OutboxQueries, StaffQueries, AccountQueries, OperatorReads
+    InboundQueries,
+    TurnQueries,
+    OutboxQueries,
+    StaffQueries,
+    AccountQueries,
+    InboxQueries,
+    OperatorReads,
 ):
     """All reads and writes of frontdesk's state."""
