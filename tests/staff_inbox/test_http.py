@@ -5,15 +5,10 @@ live parts, the queue, saved replies and the playground, against the real app on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import unquote
 
-import pytest
-from sqlalchemy import Engine
-
 from agents.errors import PermanentSendError
-from bots.service import Service
 from handoffs.channels import InboundMessage
 from storage.models import utcnow
 from tests.channels import inbound
@@ -27,25 +22,9 @@ from tests.inbox import (
     csrf_of,
     customer_asks_for_person,
     recorder_of,
-    serve_inbox,
     signed_in,
 )
 from tests.waiting import wait_until
-
-
-@pytest.fixture
-def running(engine: Engine, sqlite_url: str) -> Running:
-    """Start frontdesk (offline model, recording `test` channel) with these settings."""
-    return lambda **settings: serve_inbox(engine, sqlite_url, **settings)
-
-
-@pytest.fixture
-async def inbox(running: Running) -> AsyncIterator[tuple[Service, str]]:
-    """frontdesk with default settings and two staff accounts, Ana and Bruno."""
-    async with running() as (service, url):
-        add_staff(service, ANA)
-        add_staff(service, BRUNO)
-        yield service, url
 
 
 async def test_forms_need_the_session_csrf_token(inbox):

@@ -3,12 +3,6 @@ session cookie's flags, expiry and sign-out, against the real app on 127.0.0.1."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from sqlalchemy import Engine
-
-from bots.service import Service
 from tests.inbox import (
     ANA,
     BRUNO,
@@ -18,24 +12,8 @@ from tests.inbox import (
     add_staff,
     csrf_of,
     customer_asks_for_person,
-    serve_inbox,
     signed_in,
 )
-
-
-@pytest.fixture
-def running(engine: Engine, sqlite_url: str) -> Running:
-    """Start frontdesk (offline model, recording `test` channel) with these settings."""
-    return lambda **settings: serve_inbox(engine, sqlite_url, **settings)
-
-
-@pytest.fixture
-async def inbox(running: Running) -> AsyncIterator[tuple[Service, str]]:
-    """frontdesk with default settings and two staff accounts, Ana and Bruno."""
-    async with running() as (service, url):
-        add_staff(service, ANA)
-        add_staff(service, BRUNO)
-        yield service, url
 
 
 async def test_the_inbox_asks_to_sign_in_and_says_how_to_create_an_account(running: Running):
