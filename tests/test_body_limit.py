@@ -24,6 +24,7 @@ from tests.slack_requests import running as running_slack
 from tests.test_crash_recovery import VENDOR_PREFIXES, _free_port
 from tests.twilio_requests import ACCOUNT, PUBLIC, TOKEN, inbound_form, sign
 from tests.twilio_requests import running as running_whatsapp
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1_048_576
@@ -122,12 +123,14 @@ async def frontdesk_serve(tmp_path: Path) -> AsyncIterator[tuple[str, int, Path]
         url = f"http://127.0.0.1:{port}"
         try:
             async with httpx.AsyncClient(base_url=url) as client:
-                for _ in range(300):
+
+                async def healthy() -> bool:
                     try:
-                        if (await client.get("/healthz")).status_code == 200:
-                            break
+                        return (await client.get("/healthz")).status_code == 200
                     except httpx.TransportError:
-                        await asyncio.sleep(0.05)
+                        return False
+
+                await wait_until(healthy, what="frontdesk serve to answer /healthz", timeout=30)
             yield url, process.pid, log_path
         finally:
             if process.returncode is None:
