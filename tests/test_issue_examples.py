@@ -114,3 +114,23 @@ async def test_a_name_after_choosing_a_plan_creates_the_lead(service: Service) -
     assert sender.texts()[-1].startswith(
         "¡Listo, Juan Pérez! Registré tu solicitud del plan Fibra 300"
     )
+
+
+async def test_a_complaint_repeated_after_the_restart_advice_opens_a_ticket(
+    service: Service,
+) -> None:
+    for text in ("mi internet no funciona", "ya reinicié el módem y sigue igual"):
+        await service.switchboard.receive(inbound(text))
+        await service.switchboard.drain()
+    [conversation] = service.store.list_conversations()
+    tools = [
+        (step.input or {}).get("name")
+        for step in service.store.run_steps(conversation[0].id or 0)
+        if step.kind == "tool_call"
+    ]
+    assert tools == ["outage_status", "create_ticket"]
+    sender = service.switchboard.senders["test"]
+    assert isinstance(sender, RecordingSender)
+    first, second = sender.texts()
+    assert "reiniciar tu módem" in first
+    assert second.startswith("Abrí el ticket T-") and "reinici" not in second
