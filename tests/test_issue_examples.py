@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from agents.desks import AgentSpec
 from agents.models.offline import OfflineProvider
 from bots.service import Service
+from handoffs.channels import Media
 from tests.channels import RecordingSender, inbound
 from tests.desks import JOAO, MARIA, converse
 
@@ -134,3 +137,27 @@ async def test_a_complaint_repeated_after_the_restart_advice_opens_a_ticket(
     first, second = sender.texts()
     assert "reiniciar tu módem" in first
     assert second.startswith("Abrí el ticket T-") and "reinici" not in second
+
+
+async def test_a_shared_location_is_checked_for_outages_not_answered_with_an_article(
+    service: Service,
+) -> None:
+    where = "latitude 19.3467, longitude -99.1617 (Coyoacán, CDMX)"
+    located = replace(
+        inbound(""),
+        media=(Media(kind="location", description=f"[the customer shared a location: {where}]"),),
+    )
+    await service.switchboard.receive(located)
+    await service.switchboard.drain()
+    sender = service.switchboard.senders["test"]
+    assert isinstance(sender, RecordingSender)
+    [reply] = sender.texts()
+    [conversation] = service.store.list_conversations()
+    tools = [
+        (step.input or {}).get("name")
+        for step in service.store.run_steps(conversation[0].id or 0)
+        if step.kind == "tool_call"
+    ]
+    assert tools == ["outage_status"]
+    assert reply.startswith("No hay fallas reportadas en latitude 19.3467")
+    assert "*" not in reply  # no article title
