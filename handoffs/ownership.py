@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from handoffs.channels import OwnerChange, StaffChannel
-from handoffs.packet import notice_for
 from storage.models import Escalation, StaffNote, utcnow
 from storage.staff import Actor, Claim, StaffReply
 from storage.store import Store
@@ -107,11 +106,6 @@ class Ownership:
             await self.staff.reply_failed(conversation_id, reason)
         except Exception:
             log.exception("conversation %s: could not tell staff a reply failed", conversation_id)
-
-    async def announce(self, escalation: Escalation) -> None:
-        """Post an escalation to the staff channel (again)."""
-        if self.staff is not None:
-            await self.staff.escalated(notice_for(escalation))
 
     async def _tell(self, kind: str, escalation: Escalation, actor_name: str | None) -> None:
         if self.staff is None:
