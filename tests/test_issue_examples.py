@@ -105,16 +105,8 @@ async def test_a_name_after_choosing_a_plan_creates_the_lead(service: Service) -
     for text in ("¿qué planes tienen?", "quiero el fibra 300", "me llamo Juan Pérez"):
         await service.switchboard.receive(inbound(text))
         await service.switchboard.drain()
-    [conversation] = service.store.list_conversations()
-    tools = [
-        (step.input or {}).get("name")
-        for step in service.store.run_steps(conversation[0].id or 0)
-        if step.kind == "tool_call"
-    ]
-    assert tools == ["list_plans", "create_lead"]
-    sender = service.switchboard.senders["test"]
-    assert isinstance(sender, RecordingSender)
-    assert sender.texts()[-1].startswith(
+    assert tools_called(service) == ["list_plans", "create_lead"]
+    assert sent(service)[-1].startswith(
         "¡Listo, Juan Pérez! Registré tu solicitud del plan Fibra 300"
     )
 
@@ -125,16 +117,8 @@ async def test_a_complaint_repeated_after_the_restart_advice_opens_a_ticket(
     for text in ("mi internet no funciona", "ya reinicié el módem y sigue igual"):
         await service.switchboard.receive(inbound(text))
         await service.switchboard.drain()
-    [conversation] = service.store.list_conversations()
-    tools = [
-        (step.input or {}).get("name")
-        for step in service.store.run_steps(conversation[0].id or 0)
-        if step.kind == "tool_call"
-    ]
-    assert tools == ["outage_status", "create_ticket"]
-    sender = service.switchboard.senders["test"]
-    assert isinstance(sender, RecordingSender)
-    first, second = sender.texts()
+    assert tools_called(service) == ["outage_status", "create_ticket"]
+    first, second = sent(service)
     assert "reiniciar tu módem" in first
     assert second.startswith("Abrí el ticket T-") and "reinici" not in second
 
@@ -149,15 +133,21 @@ async def test_a_shared_location_is_checked_for_outages_not_answered_with_an_art
     )
     await service.switchboard.receive(located)
     await service.switchboard.drain()
-    sender = service.switchboard.senders["test"]
-    assert isinstance(sender, RecordingSender)
-    [reply] = sender.texts()
-    [conversation] = service.store.list_conversations()
-    tools = [
-        (step.input or {}).get("name")
-        for step in service.store.run_steps(conversation[0].id or 0)
-        if step.kind == "tool_call"
-    ]
-    assert tools == ["outage_status"]
+    [reply] = sent(service)
+    assert tools_called(service) == ["outage_status"]
     assert reply.startswith("No hay fallas reportadas en latitude 19.3467")
     assert "*" not in reply  # no article title
+
+
+def tools_called(service: Service) -> list[str | None]:
+    """The desk tools the only conversation's turns called, in order."""
+    [(conversation, _)] = service.store.list_conversations()
+    steps = service.store.run_steps(conversation.id or 0)
+    return [(step.input or {}).get("name") for step in steps if step.kind == "tool_call"]
+
+
+def sent(service: Service) -> list[str]:
+    """What the recording `test` channel sent."""
+    sender = service.switchboard.senders["test"]
+    assert isinstance(sender, RecordingSender)
+    return sender.texts()
